@@ -1,0 +1,289 @@
+//! The command line: `cairn ask`, `index`, `check`, `topics`. Each command parses its options,
+//! calls the core and prints; rendering for a terminal lives in `render`. Works offline with no
+//! token, on the bundled corpus.
+
+mod render;
+
+use crate::corpus::{self, golden, synonyms, Condition};
+use crate::library::{AskOptions, Library, LibraryConfig};
+use clap::{Args, Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cairn",
+    version,
+    about = "Cited answers from a curated health library, for patient support groups."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub paths: Paths,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the library and its index live.
+#[derive(Args, Debug, Clone)]
+pub struct Paths {
+    /// The article library (Markdown files, synonyms.toml, golden.toml).
+    #[arg(long, global = true, env = "CAIRN_CORPUS", default_value = "corpus")]
+    pub corpus: PathBuf,
+    /// Where the search index is kept (rebuilt automatically when the library changes).
+    #[arg(long, global = true, env = "CAIRN_INDEX", default_value = "index")]
+    pub index: PathBuf,
+}
+
+impl Paths {
+    pub fn config(&self) -> LibraryConfig {
+        LibraryConfig::new(&self.corpus, Some(self.index.clone()))
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Ask a question and print the top cited excerpts.
+    Ask(AskArgs),
+    /// Rebuild the search index now.
+    Index,
+    /// Validate every article, synonyms.toml and golden.toml; exit 1 if anything is wrong.
+    Check,
+    /// List the conditions and tags in the library, with counts.
+    Topics,
+    /// Run the Discord bot (needs DISCORD_TOKEN; see .env.example).
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Where feedback counts are kept.
+    #[arg(long, env = "CAIRN_DATA", default_value = "data")]
+    pub data: PathBuf,
+    /// Log filter, e.g. `info` or `cairn=debug,serenity=warn`.
+    #[arg(
+        long,
+        env = "CAIRN_LOG",
+        default_value = "info,serenity=warn,tantivy=warn"
+    )]
+    pub log: String,
+}
+
+#[derive(Args, Debug)]
+pub struct AskArgs {
+    /// The question, in your own words.
+    #[arg(required = true, num_args = 1..)]
+    pub question: Vec<String>,
+    /// Only articles about this condition (mecfs, fibromyalgia, long-covid, ibs, sibo, pots, gut-health, general).
+    #[arg(long, value_parser = parse_condition)]
+    pub condition: Option<Condition>,
+    /// How many citations to show.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=25))]
+    pub limit: u16,
+    /// Which page of citations (1 = the best ones).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub page: u16,
+    /// Country code for crisis helplines (GB, IE, US, CA, AU, NZ).
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_condition(s: &str) -> Result<Condition, String> {
+    s.parse()
+}
+
+/// Runs one command and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Ask(args) => ask(&cli.paths, args),
+        Command::Index => index(&cli.paths),
+        Command::Check => check(&cli.paths),
+        Command::Topics => topics(&cli.paths),
+        Command::Serve(args) => serve(&cli.paths, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn open(paths: &Paths) -> anyhow::Result<Library> {
+    let lib = Library::open(&paths.config())?;
+    let skipped = lib.problems().len();
+    if skipped > 0 {
+        eprintln!(
+            "warning: {skipped} problem(s) in the library; the affected files are not searched. Run `cairn check` for details."
+        );
+    }
+    Ok(lib)
+}
+
+fn ask(paths: &Paths, args: AskArgs) -> anyhow::Result<ExitCode> {
+    let lib = open(paths)?;
+    let question = args.question.join(" ");
+    let limit = usize::from(args.limit);
+    let opts = AskOptions {
+        condition: args.condition,
+        limit,
+        offset: (usize::from(args.page) - 1) * limit,
+        country: args.country,
+        ..AskOptions::default()
+    };
+    let answer = lib.ask(&question, &opts)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+    } else {
+        let style = render::Style::for_terminal(std::io::stdout().is_terminal());
+        print!("{}", render::answer(&answer, style));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn index(paths: &Paths) -> anyhow::Result<ExitCode> {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("indexing {bar:30} {pos}/{len} articles")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut config = paths.config();
+    config.force_rebuild = true;
+    let lib = Library::open_with_progress(&config, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    let (_, took) = lib.index_status();
+    println!(
+        "indexed {} articles into {} in {:.2} s",
+        lib.articles().count(),
+        paths.index.display(),
+        took.as_secs_f64()
+    );
+    if !lib.problems().is_empty() {
+        println!(
+            "{} problem(s) kept some files out: run `cairn check`",
+            lib.problems().len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(paths: &Paths) -> anyhow::Result<ExitCode> {
+    let today = chrono::Local::now().date_naive();
+    let loaded = corpus::load_dir(&paths.corpus, today)?;
+    let mut problems = loaded.problems;
+    let (_, syn_problems) = synonyms::load(&paths.corpus.join("synonyms.toml"));
+    problems.extend(syn_problems);
+    let golden_path = paths.corpus.join("golden.toml");
+    if golden_path.exists() {
+        let (questions, golden_problems) = golden::load(&golden_path)?;
+        problems.extend(golden_problems);
+        let known: std::collections::HashSet<&str> =
+            loaded.articles.iter().map(|a| a.id.as_str()).collect();
+        for q in &questions {
+            for id in &q.expect {
+                if !known.contains(id.as_str()) {
+                    problems.push(corpus::Problem {
+                        path: golden_path.clone(),
+                        line: q.line,
+                        message: format!(
+                            "expects article `{id}`, which is not in the library (or is invalid)"
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    for p in &problems {
+        println!("{p}");
+    }
+    let overdue = loaded
+        .articles
+        .iter()
+        .filter(|a| a.review_overdue(today))
+        .count();
+    eprintln!(
+        "{} valid article(s), {} problem(s), {} overdue for review",
+        loaded.articles.len(),
+        problems.len(),
+        overdue
+    );
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn topics(paths: &Paths) -> anyhow::Result<ExitCode> {
+    let lib = open(paths)?;
+    let topics = lib.topics();
+    let (conds, tags) = (topics.conditions, topics.tags);
+    println!("Conditions:");
+    for (c, n) in conds {
+        println!("  {:<14} {n:>3}  ({})", c.key(), c.label());
+    }
+    println!("Tags:");
+    for (t, n) in tags {
+        println!("  {t:<28} {n:>3}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = match crate::discord::BotConfig::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
+        .map_err(|e| anyhow::anyhow!("CAIRN_LOG `{}` is not a valid log filter: {e}", args.log))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+
+    let lib = std::sync::Arc::new(open(paths)?);
+    tracing::info!(articles = lib.articles().count(), "library loaded");
+    let feedback = std::sync::Arc::new(crate::feedback::FeedbackStore::open(
+        &args.data.join("feedback.json"),
+    )?);
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(crate::discord::run(
+        config,
+        lib,
+        feedback,
+        shutdown_signal(),
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,127 @@
+//! An [`Answer`] as text for a person at a terminal: matched words in bold (ANSI on a terminal,
+//! `**word**` otherwise), then each citation's source, dates and evidence level, then the
+//! disclaimer.
+
+use crate::answer::{Answer, Notice};
+use std::fmt::Write;
+use std::ops::Range;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    bold: (&'static str, &'static str),
+}
+
+impl Style {
+    pub fn for_terminal(tty: bool) -> Style {
+        Style {
+            bold: if tty {
+                ("\x1b[1m", "\x1b[0m")
+            } else {
+                ("**", "**")
+            },
+        }
+    }
+}
+
+/// Wraps each highlighted byte range of `text` in `open`/`close`.
+pub fn mark(text: &str, highlights: &[Range<usize>], open: &str, close: &str) -> String {
+    let mut out = String::with_capacity(text.len() + highlights.len() * 4);
+    let mut at = 0;
+    for r in highlights {
+        if r.start < at
+            || r.end > text.len()
+            || !text.is_char_boundary(r.start)
+            || !text.is_char_boundary(r.end)
+        {
+            continue;
+        }
+        out.push_str(&text[at..r.start]);
+        out.push_str(open);
+        out.push_str(&text[r.clone()]);
+        out.push_str(close);
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+pub fn answer(a: &Answer, style: Style) -> String {
+    let mut s = String::new();
+    for n in &a.notices {
+        match n {
+            Notice::Crisis { message, helplines } => {
+                let _ = writeln!(s, "{message}");
+                for h in helplines {
+                    let _ = writeln!(s, "  - {}: {}", h.name, h.contact);
+                }
+                if a.search_withheld {
+                    let _ = writeln!(s, "(The library search was not run. Ask again without those words if you only wanted articles.)");
+                }
+                s.push('\n');
+            }
+            Notice::Emergency { message } => {
+                let _ = writeln!(s, "IMPORTANT: {message}\n");
+            }
+            Notice::NothingFound {
+                message,
+                suggestions,
+            } => {
+                let _ = writeln!(s, "{message} Things to try:");
+                for t in suggestions {
+                    let _ = writeln!(s, "  - {t}");
+                }
+                s.push('\n');
+            }
+        }
+    }
+    for (i, c) in a.citations.iter().enumerate() {
+        let _ = writeln!(s, "{}. {}", a.offset + i + 1, c.title);
+        let _ = writeln!(s, "   Source:    {}", c.source_name);
+        let _ = writeln!(s, "   Link:      {}", c.source_url);
+        let overdue = if c.review_overdue {
+            " (overdue for review)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            "   Published: {}   Reviewed: {}{}",
+            c.published, c.reviewed, overdue
+        );
+        let _ = writeln!(s, "   Evidence:  {}", c.evidence_label);
+        for caution in &c.cautions {
+            let _ = writeln!(s, "   Caution:   {caution}");
+        }
+        let (open, close) = style.bold;
+        let _ = writeln!(
+            s,
+            "   \"{}\"\n",
+            mark(&c.excerpt, &c.highlights, open, close)
+        );
+    }
+    if a.has_more {
+        let _ = writeln!(
+            s,
+            "More results: add --page {}\n",
+            a.offset / a.citations.len().max(1) + 2
+        );
+    }
+    let _ = writeln!(s, "{}", a.disclaimer);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_ranges_and_skips_bad_ones() {
+        assert_eq!(
+            mark("pacing helps rest", &[0..6, 13..17], "**", "**"),
+            "**pacing** helps **rest**"
+        );
+        // Overlapping, out-of-range and mid-character ranges are ignored rather than panicking.
+        assert_eq!(mark("héllo", &[0..2, 9..12], "[", "]"), "héllo");
+        assert_eq!(mark("abcdef", &[0..3, 2..4], "[", "]"), "[abc]def");
+    }
+}

@@ -1,0 +1,81 @@
+//! `corpus/golden.toml`: member-style questions, each naming the articles that must appear in
+//! the top 3 results. Read by the golden test and by `cairn eval --golden`.
+
+use super::{Condition, Problem};
+use serde::Deserialize;
+use std::path::Path;
+use toml::Spanned;
+
+/// One golden question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoldenQuestion {
+    pub ask: String,
+    pub expect: Vec<String>,
+    pub condition: Option<Condition>,
+    pub line: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    question: Vec<Spanned<RawQuestion>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuestion {
+    ask: String,
+    expect: Vec<String>,
+    condition: Option<String>,
+}
+
+/// Reads the golden file; entries with problems are reported and left out.
+pub fn load(path: &Path) -> Result<(Vec<GoldenQuestion>, Vec<Problem>), std::io::Error> {
+    let text = std::fs::read_to_string(path)?;
+    let line_of = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count();
+    let problem = |line, message| Problem {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let raw: RawFile = match toml::from_str(&text) {
+        Ok(r) => r,
+        Err(e) => {
+            let line = e.span().map(|s| line_of(s.start)).unwrap_or(1);
+            let msg = e.message().trim().replace('\n', " ");
+            return Ok((
+                Vec::new(),
+                vec![problem(line, format!("invalid golden file: {msg}"))],
+            ));
+        }
+    };
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for q in raw.question {
+        let line = line_of(q.span().start);
+        let q = q.into_inner();
+        let condition = match q.condition.as_deref().map(str::parse::<Condition>) {
+            None => None,
+            Some(Ok(c)) => Some(c),
+            Some(Err(msg)) => {
+                problems.push(problem(line, msg));
+                continue;
+            }
+        };
+        if q.ask.trim().is_empty() || q.expect.is_empty() {
+            problems.push(problem(
+                line,
+                "a question needs `ask` and at least one `expect`".into(),
+            ));
+            continue;
+        }
+        out.push(GoldenQuestion {
+            ask: q.ask,
+            expect: q.expect,
+            condition,
+            line,
+        });
+    }
+    Ok((out, problems))
+}

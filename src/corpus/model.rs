@@ -1,0 +1,233 @@
+//! The plain data of an article: its metadata, evidence level, conditions and body text.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// PIF TICK asks for review at least every three years.
+pub const REVIEW_INTERVAL_DAYS: i64 = 3 * 365;
+
+/// A validated article of the library.
+#[derive(Debug, Clone, Serialize)]
+pub struct Article {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub source: Source,
+    pub reviewed: NaiveDate,
+    pub evidence: Evidence,
+    pub conditions: Vec<Condition>,
+    pub tags: Vec<String>,
+    pub cautions: Vec<String>,
+    /// The body as plain text, one entry per paragraph or list item (headings left out):
+    /// excerpts are cut from these.
+    pub paragraphs: Vec<String>,
+    /// The body's headings, indexed with the body but never used as excerpts.
+    #[serde(skip)]
+    pub headings: Vec<String>,
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+impl Article {
+    /// The whole body as plain text, for indexing.
+    pub fn body_text(&self) -> String {
+        let mut s = self.headings.join("\n");
+        for p in &self.paragraphs {
+            s.push('\n');
+            s.push_str(p);
+        }
+        s
+    }
+
+    /// Whether the article is past its three-yearly review on `today`.
+    pub fn review_overdue(&self, today: NaiveDate) -> bool {
+        (today - self.reviewed).num_days() > REVIEW_INTERVAL_DAYS
+    }
+}
+
+/// Where an article's facts come from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub name: String,
+    pub url: String,
+    pub published: PartialDate,
+}
+
+/// A publication date known to the year, the month or the day. Articles never guess a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PartialDate {
+    Year(i32),
+    Month(i32, u32),
+    Day(NaiveDate),
+}
+
+impl PartialDate {
+    /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    pub fn parse(s: &str) -> Result<PartialDate, String> {
+        let bad = || {
+            format!("`{s}` is not a date: write YYYY-MM-DD, or \"YYYY-MM\" or \"YYYY\" when only that much is known")
+        };
+        let parts: Vec<&str> = s.trim().split('-').collect();
+        let num = |p: &str, len: usize| -> Result<u32, String> {
+            if p.len() == len && p.bytes().all(|b| b.is_ascii_digit()) {
+                p.parse().map_err(|_| bad())
+            } else {
+                Err(bad())
+            }
+        };
+        match parts.as_slice() {
+            [y] => Ok(PartialDate::Year(num(y, 4)? as i32)),
+            [y, m] => {
+                let (y, m) = (num(y, 4)? as i32, num(m, 2)?);
+                if (1..=12).contains(&m) {
+                    Ok(PartialDate::Month(y, m))
+                } else {
+                    Err(bad())
+                }
+            }
+            [y, m, d] => {
+                let (y, m, d) = (num(y, 4)? as i32, num(m, 2)?, num(d, 2)?);
+                NaiveDate::from_ymd_opt(y, m, d)
+                    .map(PartialDate::Day)
+                    .ok_or_else(bad)
+            }
+            _ => Err(bad()),
+        }
+    }
+
+    /// The earliest day the date could mean, for comparisons.
+    pub fn earliest(&self) -> NaiveDate {
+        match *self {
+            PartialDate::Year(y) => NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or_default(),
+            PartialDate::Month(y, m) => NaiveDate::from_ymd_opt(y, m, 1).unwrap_or_default(),
+            PartialDate::Day(d) => d,
+        }
+    }
+}
+
+impl fmt::Display for PartialDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PartialDate::Year(y) => write!(f, "{y:04}"),
+            PartialDate::Month(y, m) => write!(f, "{y:04}-{m:02}"),
+            PartialDate::Day(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+        }
+    }
+}
+
+impl Serialize for PartialDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+macro_rules! keyword_enum {
+    ($(#[$m:meta])* $name:ident, $what:literal, { $($variant:ident = $key:literal => $label:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The key used in front matter, filters and the index.
+            pub fn key(self) -> &'static str { match self { $($name::$variant => $key),+ } }
+            /// How a person reads it.
+            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
+            /// All keys, comma-separated, for error messages.
+            pub fn keys() -> String { [$($key),+].join(", ") }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                let k = s.trim().to_ascii_lowercase();
+                match k.as_str() {
+                    $($key => Ok($name::$variant),)+
+                    _ => Err(format!("unknown {} `{}`: expected one of {}", $what, s, $name::keys())),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.key()) }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.key())
+            }
+        }
+    };
+}
+
+keyword_enum!(
+    /// How strong the evidence behind an article is, strongest first.
+    Evidence, "evidence level", {
+    Guideline = "guideline" => "Clinical guideline",
+    SystematicReview = "systematic-review" => "Systematic review",
+    Rct = "rct" => "Randomised controlled trial",
+    Observational = "observational" => "Observational study",
+    News = "news" => "News report",
+    PatientGuide = "patient-guide" => "Patient guide",
+    ExpertOpinion = "expert-opinion" => "Expert opinion",
+    PersonalStory = "personal-story" => "Personal story",
+});
+
+keyword_enum!(
+    /// The conditions a support group is about; articles are tagged with one or more.
+    Condition, "condition", {
+    Mecfs = "mecfs" => "ME/CFS",
+    Fibromyalgia = "fibromyalgia" => "Fibromyalgia",
+    LongCovid = "long-covid" => "Long COVID",
+    Ibs = "ibs" => "IBS",
+    Sibo = "sibo" => "SIBO",
+    Pots = "pots" => "POTS",
+    GutHealth = "gut-health" => "Gut health",
+    General = "general" => "General",
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_dates_parse_and_print() {
+        assert_eq!(PartialDate::parse("2019").unwrap(), PartialDate::Year(2019));
+        assert_eq!(
+            PartialDate::parse("2019-06").unwrap(),
+            PartialDate::Month(2019, 6)
+        );
+        assert_eq!(
+            PartialDate::parse("2021-10-29").unwrap().to_string(),
+            "2021-10-29"
+        );
+        for bad in [
+            "",
+            "19",
+            "2019-13",
+            "2019-02-30",
+            "2019/06/01",
+            "June 2019",
+            "2019-6",
+        ] {
+            assert!(PartialDate::parse(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn keywords_round_trip_and_reject_unknown() {
+        for e in Evidence::ALL {
+            assert_eq!(e.key().parse::<Evidence>().unwrap(), *e);
+        }
+        assert_eq!(
+            "Long-COVID".parse::<Condition>().unwrap(),
+            Condition::LongCovid
+        );
+        let err = "anecdote".parse::<Evidence>().unwrap_err();
+        assert!(err.contains("unknown evidence level `anecdote`"), "{err}");
+        assert!(err.contains("systematic-review"), "{err}");
+    }
+}

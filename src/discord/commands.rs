@@ -1,0 +1,308 @@
+//! The slash commands members use: `/ask`, `/article show`, `/topics`, `/about`. Each is an
+//! annotated function whose doc comment is its description: it defers (so Discord's 3-second
+//! window is always met), calls the core off the async runtime, and edits in the rendered reply.
+
+use super::components::Session;
+use super::render::{self, EmbedText};
+use super::{Context, Error};
+use crate::answer::truncate_words;
+use crate::corpus::Condition;
+use crate::library::AskOptions;
+use crate::safety;
+use poise::serenity_prelude as serenity;
+use serenity::{CreateActionRow, CreateEmbed, EditInteractionResponse};
+
+/// Citations per page in Discord.
+pub const PAGE: usize = 3;
+
+/// The conditions a member can filter by (mirrors `corpus::Condition`).
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum ConditionChoice {
+    #[name = "ME/CFS"]
+    Mecfs,
+    #[name = "Fibromyalgia"]
+    Fibromyalgia,
+    #[name = "Long COVID"]
+    LongCovid,
+    #[name = "IBS"]
+    Ibs,
+    #[name = "SIBO"]
+    Sibo,
+    #[name = "POTS"]
+    Pots,
+    #[name = "Gut health"]
+    GutHealth,
+    #[name = "General"]
+    General,
+}
+
+impl From<ConditionChoice> for Condition {
+    fn from(c: ConditionChoice) -> Condition {
+        match c {
+            ConditionChoice::Mecfs => Condition::Mecfs,
+            ConditionChoice::Fibromyalgia => Condition::Fibromyalgia,
+            ConditionChoice::LongCovid => Condition::LongCovid,
+            ConditionChoice::Ibs => Condition::Ibs,
+            ConditionChoice::Sibo => Condition::Sibo,
+            ConditionChoice::Pots => Condition::Pots,
+            ConditionChoice::GutHealth => Condition::GutHealth,
+            ConditionChoice::General => Condition::General,
+        }
+    }
+}
+
+/// Ask the library a health question; the answer cites its sources
+#[poise::command(slash_command)]
+pub async fn ask(
+    ctx: Context<'_>,
+    #[description = "Your question, in your own words"]
+    #[max_length = 1000]
+    question: String,
+    #[description = "Only articles about this condition"] condition: Option<ConditionChoice>,
+    #[description = "Show the answer only to you"] private: Option<bool>,
+) -> Result<(), Error> {
+    // Crisis language always gets a private reply; the check is instant, so it runs first.
+    let crisis = safety::is_crisis(&question);
+    let private = private.unwrap_or(false) || crisis;
+    defer(ctx, private).await?;
+
+    let data = ctx.data();
+    let session = Session {
+        question,
+        condition: condition.map(Condition::from),
+    };
+    let answer = data.ask(&session, 0, false).await?;
+    let id = data.sessions.insert(session);
+    if answer.search_withheld {
+        let embed = render::crisis_embed(&answer).build();
+        return edit(ctx, embed, render::crisis_buttons(id)).await;
+    }
+    data.sessions.remember_page(id, 0, &answer);
+    let next = answer
+        .has_more
+        .then_some(answer.offset + answer.citations.len());
+    let buttons = if answer.citations.is_empty() {
+        Vec::new()
+    } else {
+        render::answer_buttons(id, next)
+    };
+    edit(ctx, render::answer_embed(&answer).build(), buttons).await
+}
+
+/// Articles in the library
+#[poise::command(slash_command, subcommands("show"), subcommand_required)]
+pub async fn article(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Show one article's summary, source and dates
+#[poise::command(slash_command)]
+pub async fn show(
+    ctx: Context<'_>,
+    #[description = "The article: start typing its title"]
+    #[autocomplete = "autocomplete_article"]
+    id: String,
+) -> Result<(), Error> {
+    let lib = &ctx.data().library;
+    let Some(article) = lib.article(id.trim()) else {
+        defer(ctx, true).await?;
+        let text = EmbedText {
+            title: "No such article".into(),
+            description: "Start typing a title and pick an article from the list.".into(),
+            ..EmbedText::default()
+        };
+        return edit(ctx, text.build(), Vec::new()).await;
+    };
+    defer(ctx, false).await?;
+    let today = chrono::Local::now().date_naive();
+    let embed = render::article_embed(
+        article,
+        article.review_overdue(today),
+        crate::answer::DEFAULT_DISCLAIMER,
+    );
+    edit(ctx, embed.build(), Vec::new()).await
+}
+
+/// Titles matching what the member has typed: titles containing it first, then search hits.
+async fn autocomplete_article(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let lib = ctx.data().library.clone();
+    let partial = partial.to_string();
+    let choices = tokio::task::spawn_blocking(move || {
+        let needle = partial.trim().to_lowercase();
+        let mut ids: Vec<String> = lib
+            .articles()
+            .filter(|a| {
+                needle.is_empty()
+                    || a.title.to_lowercase().contains(&needle)
+                    || a.id.contains(&needle)
+            })
+            .map(|a| a.id.clone())
+            .collect();
+        if ids.len() < render::CHOICES && !needle.is_empty() {
+            for (id, _) in lib
+                .search_ids(&needle, None, render::CHOICES)
+                .unwrap_or_default()
+            {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        ids.into_iter()
+            .filter_map(|id| lib.article(&id))
+            .take(render::CHOICES)
+            .map(|a| {
+                serenity::AutocompleteChoice::new(
+                    truncate_words(&a.title, render::CHOICE_NAME),
+                    a.id.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// The conditions and tags the library covers, with counts
+#[poise::command(slash_command)]
+pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
+    defer(ctx, false).await?;
+    let topics = ctx.data().library.topics();
+    let (conds, tags) = (topics.conditions, topics.tags);
+    let conditions = conds
+        .iter()
+        .map(|(c, n)| format!("**{}**: {n}", c.label()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let tags = tags
+        .iter()
+        .take(40)
+        .map(|(t, n)| format!("{} ({n})", render::escape(t)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = EmbedText {
+        title: "Topics in the cairn library".into(),
+        description: format!(
+            "{} articles. Ask about any of these with /ask.",
+            ctx.data().library.articles().count()
+        ),
+        fields: vec![
+            ("Conditions".into(), conditions),
+            ("Most common tags".into(), tags),
+        ],
+        footer: crate::answer::DEFAULT_DISCLAIMER.into(),
+        warning: false,
+    };
+    edit(ctx, text.build(), Vec::new()).await
+}
+
+/// What cairn is, who keeps the library, and how to report a problem
+#[poise::command(slash_command)]
+pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
+    defer(ctx, true).await?;
+    let text = EmbedText {
+        title: "About cairn".into(),
+        description: "cairn is a librarian for patient support groups (ME/CFS, fibromyalgia, long COVID, gut health). It searches a small library of articles and answers with short excerpts, each citing its source, its dates and how strong the evidence is. It is not a doctor and never diagnoses.".into(),
+        fields: vec![
+            ("Who maintains the library".into(), "The cairn maintainers and this server's moderators. Every article is a plain-language summary, in our own words, of one named source: a guideline, a journal article or a health organisation's page.".into()),
+            ("How articles are chosen".into(), "Sources must be real and checkable (with a link or DOI). Each article states its evidence level, from clinical guideline to personal story, and is reviewed at least every 3 years; overdue articles are flagged and ranked lower.".into()),
+            ("No ads, no tracking".into(), "cairn shows no ads and sells nothing. Questions are not stored with your user id, and feedback is counted per article, never per person.".into()),
+            ("Report a problem".into(), "Something wrong, outdated or upsetting? Tell this server's moderators, or open an issue in the cairn project's repository.".into()),
+        ],
+        footer: crate::answer::DEFAULT_DISCLAIMER.into(),
+        warning: false,
+    };
+    edit(ctx, text.build(), Vec::new()).await
+}
+
+/// Acknowledges the interaction at once (type 5), privately or not.
+async fn defer(ctx: Context<'_>, private: bool) -> Result<(), Error> {
+    if private {
+        ctx.defer_ephemeral().await?;
+    } else {
+        ctx.defer().await?;
+    }
+    Ok(())
+}
+
+/// Replaces the deferred "thinking..." message with the reply.
+async fn edit(
+    ctx: Context<'_>,
+    embed: CreateEmbed,
+    components: Vec<CreateActionRow>,
+) -> Result<(), Error> {
+    let poise::Context::Application(app) = ctx else {
+        return Err("cairn only answers slash commands".into());
+    };
+    app.interaction
+        .edit_response(
+            ctx.http(),
+            EditInteractionResponse::new()
+                .embed(embed)
+                .components(components)
+                .allowed_mentions(render::no_mentions()),
+        )
+        .await?;
+    Ok(())
+}
+
+/// The short, kind message a member sees when a command fails (details are in the log).
+pub const SORRY: &str = "Sorry, something went wrong on my side while answering. Please try again in a moment; if it keeps happening, let a moderator know.";
+
+pub async fn reply_kind_error(ctx: Context<'_>) {
+    let poise::Context::Application(app) = ctx else {
+        return;
+    };
+    let deferred = app
+        .has_sent_initial_response
+        .load(std::sync::atomic::Ordering::SeqCst);
+    let result = if deferred {
+        app.interaction
+            .edit_response(
+                ctx.http(),
+                EditInteractionResponse::new()
+                    .content(SORRY)
+                    .embeds(Vec::new())
+                    .components(Vec::new())
+                    .allowed_mentions(render::no_mentions()),
+            )
+            .await
+            .map(|_| ())
+    } else {
+        app.interaction
+            .create_response(
+                ctx.http(),
+                serenity::CreateInteractionResponse::Message(
+                    serenity::CreateInteractionResponseMessage::new()
+                        .content(SORRY)
+                        .ephemeral(true)
+                        .allowed_mentions(render::no_mentions()),
+                ),
+            )
+            .await
+    };
+    if let Err(e) = result {
+        tracing::error!("could not send the error reply: {e}");
+    }
+}
+
+/// Used by `Data::ask` callers.
+pub fn ask_options(
+    country: Option<String>,
+    condition: Option<Condition>,
+    offset: usize,
+    acknowledged: bool,
+) -> AskOptions {
+    AskOptions {
+        condition,
+        limit: PAGE,
+        offset,
+        country,
+        crisis_acknowledged: acknowledged,
+        ..AskOptions::default()
+    }
+}

@@ -1,0 +1,144 @@
+//! The bot's settings from the environment (a `.env` file is loaded first by `cairn serve`):
+//! `DISCORD_TOKEN` (required), `DISCORD_GUILD_ID`, `CAIRN_HELPLINE_COUNTRY`. Errors name the
+//! variable and never echo the token.
+
+use std::fmt;
+
+/// What `run` needs to connect.
+#[derive(Clone)]
+pub struct BotConfig {
+    pub token: String,
+    /// Register commands to this server only (instant; for testing) instead of globally.
+    pub guild_id: Option<u64>,
+    /// Send every API request to this base URL instead of `https://discord.com` (tests).
+    pub api_proxy: Option<String>,
+    /// ISO country code for crisis helplines (GB, IE, US, CA, AU, NZ).
+    pub country: Option<String>,
+}
+
+/// Never print the token, even in debug output.
+impl fmt::Debug for BotConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BotConfig")
+            .field("token", &"<redacted>")
+            .field("guild_id", &self.guild_id)
+            .field("api_proxy", &self.api_proxy)
+            .field("country", &self.country)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("DISCORD_TOKEN is not set: put your bot token in the environment or in .env (see .env.example)")]
+    MissingToken,
+    #[error("DISCORD_TOKEN is malformed: expected the bot token from the Discord developer portal (three parts separated by dots)")]
+    MalformedToken,
+    #[error("DISCORD_GUILD_ID must be a server id (a number), not `{0}`")]
+    BadGuildId(String),
+    #[error(
+        "CAIRN_HELPLINE_COUNTRY must be a two-letter country code such as GB or US, not `{0}`"
+    )]
+    BadCountry(String),
+}
+
+impl BotConfig {
+    /// Reads the settings through `var` (the environment, or a map in tests).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<BotConfig, ConfigError> {
+        let token = var("DISCORD_TOKEN")
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .ok_or(ConfigError::MissingToken)?;
+        let token = token.strip_prefix("Bot ").unwrap_or(&token).to_string();
+        let token_chars = token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if !token_chars || serenity::utils::token::validate(&token).is_err() {
+            return Err(ConfigError::MalformedToken);
+        }
+        let guild_id = match var("DISCORD_GUILD_ID").map(|g| g.trim().to_string()) {
+            None => None,
+            Some(g) if g.is_empty() => None,
+            Some(g) => match g.parse::<u64>() {
+                Ok(id) if id > 0 => Some(id),
+                _ => return Err(ConfigError::BadGuildId(g)),
+            },
+        };
+        let country = match var("CAIRN_HELPLINE_COUNTRY").map(|c| c.trim().to_ascii_uppercase()) {
+            None => None,
+            Some(c) if c.is_empty() => None,
+            Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => Some(c),
+            Some(c) => return Err(ConfigError::BadCountry(c)),
+        };
+        Ok(BotConfig {
+            token,
+            guild_id,
+            api_proxy: None,
+            country,
+        })
+    }
+
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<BotConfig, ConfigError> {
+        Self::from_vars(|k| std::env::var(k).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB";
+
+    fn with(pairs: &[(&str, &str)]) -> Result<BotConfig, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        BotConfig::from_vars(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn token_is_required_and_checked() {
+        assert_eq!(with(&[]).unwrap_err(), ConfigError::MissingToken);
+        assert_eq!(
+            with(&[("DISCORD_TOKEN", "  ")]).unwrap_err(),
+            ConfigError::MissingToken
+        );
+        assert_eq!(
+            with(&[("DISCORD_TOKEN", "not-a-token")]).unwrap_err(),
+            ConfigError::MalformedToken
+        );
+        let ok = with(&[
+            ("DISCORD_TOKEN", TOKEN),
+            ("DISCORD_GUILD_ID", "42"),
+            ("CAIRN_HELPLINE_COUNTRY", "gb"),
+        ])
+        .unwrap();
+        assert_eq!(ok.guild_id, Some(42));
+        assert_eq!(ok.country.as_deref(), Some("GB"));
+    }
+
+    #[test]
+    fn errors_never_show_the_token() {
+        let bad = "abc.def.SECRET SECRET";
+        let err = with(&[("DISCORD_TOKEN", bad)]).unwrap_err();
+        assert_eq!(err, ConfigError::MalformedToken);
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+        let ok = with(&[("DISCORD_TOKEN", TOKEN)]).unwrap();
+        assert!(!format!("{ok:?}").contains(TOKEN));
+    }
+
+    #[test]
+    fn bad_guild_and_country_name_the_variable() {
+        let e = with(&[("DISCORD_TOKEN", TOKEN), ("DISCORD_GUILD_ID", "my-server")]).unwrap_err();
+        assert!(e.to_string().starts_with("DISCORD_GUILD_ID"), "{e}");
+        let e = with(&[
+            ("DISCORD_TOKEN", TOKEN),
+            ("CAIRN_HELPLINE_COUNTRY", "Britain"),
+        ])
+        .unwrap_err();
+        assert!(e.to_string().starts_with("CAIRN_HELPLINE_COUNTRY"), "{e}");
+    }
+}

@@ -1,0 +1,387 @@
+//! An [`Answer`] (and the other replies) as Discord embeds and buttons, inside Discord's limits:
+//! user text and excerpts are Markdown-escaped and defused of mentions, every text is cut on a
+//! word boundary with "...", and an embed never exceeds 6000 characters.
+
+use crate::answer::{truncate_words, Answer, Citation, Notice};
+use crate::corpus::Article;
+use serenity::all::{
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
+    CreateEmbedFooter,
+};
+use std::ops::Range;
+
+pub const EMBED_TOTAL: usize = 6000;
+pub const EMBED_TITLE: usize = 256;
+pub const EMBED_DESCRIPTION: usize = 4096;
+pub const EMBED_FIELDS: usize = 25;
+pub const FIELD_NAME: usize = 256;
+pub const FIELD_VALUE: usize = 1024;
+pub const FOOTER: usize = 2048;
+pub const CHOICE_NAME: usize = 100;
+pub const CHOICES: usize = 25;
+
+/// cairn's embed colour (a calm teal).
+const COLOUR: u32 = 0x2a9d8f;
+const WARNING_COLOUR: u32 = 0xe76f51;
+
+/// No message cairn sends may ping anyone.
+pub fn no_mentions() -> CreateAllowedMentions {
+    CreateAllowedMentions::new()
+        .empty_users()
+        .empty_roles()
+        .replied_user(false)
+}
+
+/// Escapes Discord Markdown and defuses mentions (`@everyone`, `<@id>`) in text shown verbatim.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '-' | '[' | ']' | '(' | ')' | '<' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '@' => out.push_str("@\u{200B}"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes `text` and wraps the highlighted byte ranges in `**`.
+pub fn escape_marked(text: &str, highlights: &[Range<usize>]) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    for r in highlights {
+        if r.start < at
+            || r.end > text.len()
+            || !text.is_char_boundary(r.start)
+            || !text.is_char_boundary(r.end)
+        {
+            continue;
+        }
+        out.push_str(&escape(&text[at..r.start]));
+        out.push_str("**");
+        out.push_str(&escape(&text[r.clone()]));
+        out.push_str("**");
+        at = r.end;
+    }
+    out.push_str(&escape(&text[at..]));
+    out
+}
+
+/// A URL safe inside a Markdown link: parentheses and spaces percent-encoded.
+fn link_url(url: &str) -> String {
+    url.replace('(', "%28")
+        .replace(')', "%29")
+        .replace(' ', "%20")
+}
+
+fn clip(text: &str, max: usize) -> String {
+    truncate_words(text, max)
+}
+
+/// An embed's text, counted the way Discord counts the 6000 limit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmbedText {
+    pub title: String,
+    pub description: String,
+    pub fields: Vec<(String, String)>,
+    pub footer: String,
+    pub warning: bool,
+}
+
+impl EmbedText {
+    pub fn total(&self) -> usize {
+        let n = |s: &String| s.chars().count();
+        n(&self.title)
+            + n(&self.description)
+            + n(&self.footer)
+            + self.fields.iter().map(|(a, b)| n(a) + n(b)).sum::<usize>()
+    }
+
+    /// Enforces every per-part limit, then the total: the longest field values shrink first.
+    pub fn fit(mut self) -> EmbedText {
+        self.title = clip(&self.title, EMBED_TITLE);
+        self.description = clip(&self.description, EMBED_DESCRIPTION);
+        self.footer = clip(&self.footer, FOOTER);
+        self.fields.truncate(EMBED_FIELDS);
+        for (name, value) in &mut self.fields {
+            *name = clip(name, FIELD_NAME);
+            *value = clip(value, FIELD_VALUE);
+        }
+        while self.total() > EMBED_TOTAL {
+            let excess = self.total() - EMBED_TOTAL;
+            let longest = self
+                .fields
+                .iter_mut()
+                .max_by_key(|(_, v)| v.chars().count());
+            match longest {
+                Some((_, v)) if v.chars().count() > 40 => {
+                    let keep = v.chars().count().saturating_sub(excess).max(40);
+                    *v = clip(v, keep);
+                }
+                _ => {
+                    let keep = self.description.chars().count().saturating_sub(excess);
+                    self.description = clip(&self.description, keep);
+                    if self.total() > EMBED_TOTAL {
+                        self.fields.pop();
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    pub fn build(self) -> CreateEmbed {
+        let fitted = self.fit();
+        let mut e = CreateEmbed::new().colour(if fitted.warning {
+            WARNING_COLOUR
+        } else {
+            COLOUR
+        });
+        if !fitted.title.is_empty() {
+            e = e.title(fitted.title);
+        }
+        if !fitted.description.is_empty() {
+            e = e.description(fitted.description);
+        }
+        for (name, value) in fitted.fields {
+            e = e.field(name, value, false);
+        }
+        if !fitted.footer.is_empty() {
+            e = e.footer(CreateEmbedFooter::new(fitted.footer));
+        }
+        e
+    }
+}
+
+/// One citation as an embed field: evidence and source in the name; the title linked to the
+/// source, the dates, cautions and the excerpt (matched words in bold) in the value.
+pub fn citation_field(number: usize, c: &Citation) -> (String, String) {
+    let name = format!(
+        "{number}. {} · {}",
+        c.evidence_label,
+        c.source_name.replace(['*', '_', '`', '~', '|'], "")
+    );
+    let overdue = if c.review_overdue {
+        " (overdue for review)"
+    } else {
+        ""
+    };
+    let head = format!(
+        "[{}]({})\nPublished {} · Reviewed {}{}",
+        escape(&clip(&c.title, 200)),
+        link_url(&c.source_url),
+        c.published,
+        c.reviewed,
+        overdue
+    );
+    let mut cautions = String::new();
+    for caution in &c.cautions {
+        cautions.push_str("\n⚠️ ");
+        cautions.push_str(&escape(caution));
+    }
+    let budget = FIELD_VALUE.saturating_sub(head.chars().count() + cautions.chars().count() + 4);
+    // Shorten the excerpt itself (not the escaped text) so highlights stay well formed.
+    let mut excerpt = c.excerpt.clone();
+    let mut marked = escape_marked(&excerpt, &c.highlights);
+    while marked.chars().count() > budget && !excerpt.is_empty() {
+        let target = excerpt.chars().count() * budget / marked.chars().count().max(1);
+        excerpt = truncate_words(
+            &excerpt,
+            target.min(excerpt.chars().count().saturating_sub(1)),
+        );
+        let hl: Vec<Range<usize>> = c
+            .highlights
+            .iter()
+            .filter(|r| r.end <= excerpt.len().saturating_sub(3))
+            .cloned()
+            .collect();
+        marked = escape_marked(&excerpt, &hl);
+    }
+    (name, format!("{head}{cautions}\n> {marked}"))
+}
+
+/// The embed for an answer page.
+pub fn answer_embed(answer: &Answer) -> EmbedText {
+    let mut description = String::new();
+    for n in &answer.notices {
+        match n {
+            Notice::Emergency { message } => {
+                description.push_str(&format!("🚨 **{}**\n\n", escape(message)));
+            }
+            Notice::Crisis { message, helplines } => {
+                description.push_str(&escape(message));
+                description.push('\n');
+                for h in helplines {
+                    description.push_str(&format!("• **{}**: {}\n", escape(h.name), h.contact));
+                }
+                description.push('\n');
+            }
+            Notice::NothingFound {
+                message,
+                suggestions,
+            } => {
+                description.push_str(&format!("{}\n**Things to try:**\n", escape(message)));
+                for s in suggestions {
+                    description.push_str(&format!("• {}\n", escape(s)));
+                }
+            }
+        }
+    }
+    let fields = answer
+        .citations
+        .iter()
+        .enumerate()
+        .map(|(i, c)| citation_field(answer.offset + i + 1, c))
+        .collect::<Vec<_>>();
+    let first = answer.offset + 1;
+    let title = if answer.citations.is_empty() {
+        "Nothing found in the library".to_string()
+    } else {
+        format!(
+            "From the cairn library: results {first}-{}",
+            answer.offset + answer.citations.len()
+        )
+    };
+    EmbedText {
+        title,
+        description: description.trim_end().to_string(),
+        fields,
+        footer: answer.disclaimer.clone(),
+        warning: answer
+            .notices
+            .iter()
+            .any(|n| matches!(n, Notice::Emergency { .. } | Notice::Crisis { .. })),
+    }
+}
+
+/// The crisis reply: warm, short, private, with helplines and a button to see the library
+/// results anyway.
+pub fn crisis_embed(answer: &Answer) -> EmbedText {
+    let mut e = answer_embed(answer);
+    e.title = "You're not alone".into();
+    e.description.push_str(
+        "\n\nIf you were only looking for articles, you can still see them with the button below.",
+    );
+    e
+}
+
+/// Custom ids of cairn's buttons: `cairn:<action>:<session>[:<offset>]`.
+pub fn answer_buttons(session: u64, next_offset: Option<usize>) -> Vec<CreateActionRow> {
+    let mut row = Vec::new();
+    if let Some(off) = next_offset {
+        row.push(
+            CreateButton::new(format!("cairn:more:{session}:{off}"))
+                .label("More results")
+                .style(ButtonStyle::Primary),
+        );
+    }
+    row.push(
+        CreateButton::new(format!("cairn:helpful:{session}"))
+            .label("Helpful")
+            .emoji('👍')
+            .style(ButtonStyle::Success),
+    );
+    row.push(
+        CreateButton::new(format!("cairn:unhelpful:{session}"))
+            .label("Not helpful")
+            .emoji('👎')
+            .style(ButtonStyle::Secondary),
+    );
+    vec![CreateActionRow::Buttons(row)]
+}
+
+pub fn crisis_buttons(session: u64) -> Vec<CreateActionRow> {
+    vec![CreateActionRow::Buttons(vec![CreateButton::new(format!(
+        "cairn:anyway:{session}"
+    ))
+    .label("Show library results")
+    .style(ButtonStyle::Secondary)])]
+}
+
+/// One article's card for `/article show`.
+pub fn article_embed(a: &Article, overdue: bool, disclaimer: &str) -> EmbedText {
+    let conditions: Vec<&str> = a.conditions.iter().map(|c| c.label()).collect();
+    let mut fields = vec![
+        (
+            "Source".to_string(),
+            format!("[{}]({})", escape(&a.source.name), link_url(&a.source.url)),
+        ),
+        (
+            "Dates".to_string(),
+            format!(
+                "Published {} · Reviewed {}{}",
+                a.source.published,
+                a.reviewed,
+                if overdue { " (overdue for review)" } else { "" }
+            ),
+        ),
+        ("Evidence".to_string(), a.evidence.label().to_string()),
+        ("Conditions".to_string(), conditions.join(", ")),
+    ];
+    if !a.cautions.is_empty() {
+        let text = a
+            .cautions
+            .iter()
+            .map(|c| format!("⚠️ {}", escape(c)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        fields.push(("Cautions".to_string(), text));
+    }
+    EmbedText {
+        title: a.title.clone(),
+        description: escape(&a.summary),
+        fields,
+        footer: disclaimer.to_string(),
+        warning: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_defuses_markdown_and_mentions() {
+        assert_eq!(
+            escape("**bold** @everyone <@123>"),
+            "\\*\\*bold\\*\\* @\u{200B}everyone \\<@\u{200B}123\\>"
+        );
+        assert_eq!(
+            escape_marked("a *b* c", &[0..1, 6..7]),
+            "**a** \\*b\\* **c**"
+        );
+    }
+
+    #[test]
+    fn links_survive_parentheses() {
+        assert_eq!(
+            link_url("https://x.org/S0025-6196(21)00513-9/full"),
+            "https://x.org/S0025-6196%2821%2900513-9/full"
+        );
+    }
+
+    #[test]
+    fn fit_respects_every_limit() {
+        let long = "word ".repeat(3000);
+        let e = EmbedText {
+            title: long.clone(),
+            description: long.clone(),
+            fields: (0..30).map(|_| (long.clone(), long.clone())).collect(),
+            footer: long.clone(),
+            warning: false,
+        }
+        .fit();
+        assert!(e.title.chars().count() <= EMBED_TITLE);
+        assert!(e.description.chars().count() <= EMBED_DESCRIPTION);
+        assert!(e.footer.chars().count() <= FOOTER);
+        assert!(e.fields.len() <= EMBED_FIELDS);
+        for (n, v) in &e.fields {
+            assert!(n.chars().count() <= FIELD_NAME && v.chars().count() <= FIELD_VALUE);
+        }
+        assert!(e.total() <= EMBED_TOTAL, "{}", e.total());
+        assert!(e.title.ends_with("..."));
+    }
+}

@@ -1,0 +1,328 @@
+//! The core handle: a loaded article library with its search index and synonyms. One function,
+//! [`Library::ask`], turns a question and [`AskOptions`] into an [`Answer`]; the CLI and the bot
+//! both call it. Opening builds the index when the corpus changed since the last build.
+
+use crate::answer::{excerpt, Answer, Citation, Notice, DEFAULT_DISCLAIMER};
+use crate::corpus::{self, synonyms, Article, Condition, CorpusError, Problem};
+use crate::safety;
+use crate::search::{Analysis, IndexDoc, Opened, Ranking, SearchError, SearchIndex};
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Where the library lives.
+#[derive(Debug, Clone)]
+pub struct LibraryConfig {
+    /// The `corpus/` folder: articles plus `synonyms.toml`.
+    pub corpus_dir: PathBuf,
+    /// Where the tantivy index is kept; `None` keeps it in memory.
+    pub index_dir: Option<PathBuf>,
+    /// Rebuild the index even if it matches the corpus.
+    pub force_rebuild: bool,
+}
+
+impl LibraryConfig {
+    pub fn new(corpus_dir: impl Into<PathBuf>, index_dir: Option<PathBuf>) -> LibraryConfig {
+        LibraryConfig {
+            corpus_dir: corpus_dir.into(),
+            index_dir,
+            force_rebuild: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    #[error(transparent)]
+    Corpus(#[from] CorpusError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+}
+
+/// How a question is asked.
+#[derive(Debug, Clone)]
+pub struct AskOptions {
+    /// Only articles tagged with this condition.
+    pub condition: Option<Condition>,
+    /// Citations per page.
+    pub limit: usize,
+    /// Citations to skip (the page start).
+    pub offset: usize,
+    /// ISO country code for crisis helplines.
+    pub country: Option<String>,
+    /// A server's own wording of the disclaimer (it cannot be removed).
+    pub disclaimer: Option<String>,
+    /// The member saw the crisis reply and asked for the search results anyway.
+    pub crisis_acknowledged: bool,
+    /// The day to judge review dates against (defaults to today).
+    pub today: Option<NaiveDate>,
+}
+
+impl Default for AskOptions {
+    fn default() -> AskOptions {
+        AskOptions {
+            condition: None,
+            limit: 3,
+            offset: 0,
+            country: None,
+            disclaimer: None,
+            crisis_acknowledged: false,
+            today: None,
+        }
+    }
+}
+
+/// Overdue articles keep this fraction of their score.
+const OVERDUE_PENALTY: f32 = 0.8;
+/// At most this many matches are considered for paging.
+pub const MAX_RESULTS: usize = 50;
+
+/// A loaded library, ready to answer questions. Cheap to share behind an `Arc`.
+pub struct Library {
+    articles: BTreeMap<String, Article>,
+    index: SearchIndex,
+    analysis: Analysis,
+    ranking: Ranking,
+    problems: Vec<Problem>,
+    opened: Opened,
+    build_time: Duration,
+}
+
+impl Library {
+    /// Loads the corpus and opens (or builds) its index. Invalid files are left out and listed in
+    /// [`Library::problems`]; the rest still works.
+    pub fn open(config: &LibraryConfig) -> Result<Library, LibraryError> {
+        Self::open_with_progress(config, &|_, _| {})
+    }
+
+    /// As [`Library::open`], calling `progress(done, total)` while indexing.
+    pub fn open_with_progress(
+        config: &LibraryConfig,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Library, LibraryError> {
+        let today = chrono::Local::now().date_naive();
+        let loaded = corpus::load_dir(&config.corpus_dir, today)?;
+        let (syns, syn_problems) = synonyms::load(&config.corpus_dir.join("synonyms.toml"));
+        let mut problems = loaded.problems;
+        problems.extend(syn_problems);
+
+        let docs: Vec<IndexDoc> = loaded.articles.iter().map(index_doc).collect();
+        let total = docs.len();
+        let started = Instant::now();
+        let report = |n: usize| progress(n, total);
+        let (index, opened) = match &config.index_dir {
+            Some(dir) => {
+                let fp = fingerprint(&config.corpus_dir, &loaded.articles)?;
+                SearchIndex::open_or_build(
+                    dir,
+                    &fp,
+                    &|| docs.clone(),
+                    config.force_rebuild,
+                    &report,
+                )?
+            }
+            None => (SearchIndex::build_in_ram(&docs, &report)?, Opened::Built),
+        };
+        Ok(Library {
+            articles: loaded
+                .articles
+                .into_iter()
+                .map(|a| (a.id.clone(), a))
+                .collect(),
+            index,
+            analysis: Analysis::new(&syns),
+            ranking: Ranking::standard(),
+            problems,
+            opened,
+            build_time: started.elapsed(),
+        })
+    }
+
+    /// The valid articles, by id.
+    pub fn articles(&self) -> impl Iterator<Item = &Article> {
+        self.articles.values()
+    }
+
+    pub fn article(&self, id: &str) -> Option<&Article> {
+        self.articles.get(id)
+    }
+
+    /// Problems found while loading (invalid articles are not indexed).
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// Whether the index was reused or built on open, and how long that took.
+    pub fn index_status(&self) -> (Opened, Duration) {
+        (self.opened, self.build_time)
+    }
+
+    /// Replaces the ranking (evaluation, experiments).
+    pub fn set_ranking(&mut self, ranking: Ranking) {
+        self.ranking = ranking;
+    }
+
+    /// Ranked article ids for a question, without excerpts (evaluation, autocomplete).
+    pub fn search_ids(
+        &self,
+        question: &str,
+        condition: Option<Condition>,
+        limit: usize,
+    ) -> Result<Vec<(String, f32)>, SearchError> {
+        let mut analysis = self.analysis.clone();
+        let plan = analysis.plan(question, self.ranking.synonyms, self.ranking.synonym_weight);
+        let hits = self
+            .index
+            .search(&plan, &self.ranking, condition.map(|c| c.key()), limit)?;
+        Ok(hits.into_iter().map(|h| (h.id, h.score)).collect())
+    }
+
+    /// Answers a question: safety checks first, then search, then excerpts for one page.
+    pub fn ask(&self, question: &str, opts: &AskOptions) -> Result<Answer, SearchError> {
+        let today = opts
+            .today
+            .unwrap_or_else(|| chrono::Local::now().date_naive());
+        let mut answer = Answer {
+            citations: Vec::new(),
+            offset: opts.offset,
+            has_more: false,
+            notices: Vec::new(),
+            disclaimer: opts
+                .disclaimer
+                .clone()
+                .filter(|d| !d.trim().is_empty())
+                .unwrap_or_else(|| DEFAULT_DISCLAIMER.to_string()),
+            search_withheld: false,
+        };
+        if let Some(what) = safety::emergency(question) {
+            answer.notices.push(Notice::emergency(what));
+        }
+        if safety::is_crisis(question) {
+            answer.notices.insert(
+                0,
+                Notice::crisis(safety::helplines(opts.country.as_deref())),
+            );
+            if !opts.crisis_acknowledged {
+                answer.search_withheld = true;
+                return Ok(answer);
+            }
+        }
+
+        let mut analysis = self.analysis.clone();
+        let plan = analysis.plan(question, self.ranking.synonyms, self.ranking.synonym_weight);
+        let hits = self.index.search(
+            &plan,
+            &self.ranking,
+            opts.condition.map(|c| c.key()),
+            MAX_RESULTS,
+        )?;
+        // Overdue articles rank lower; ties keep the index order.
+        let mut ranked: Vec<(&Article, f32)> = hits
+            .iter()
+            .filter_map(|h| {
+                let a = self.articles.get(&h.id)?;
+                let penalty = if a.review_overdue(today) {
+                    OVERDUE_PENALTY
+                } else {
+                    1.0
+                };
+                Some((a, h.score * penalty))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+
+        let limit = opts.limit.max(1);
+        answer.has_more = ranked.len() > opts.offset + limit;
+        let terms = plan.all_terms();
+        for (article, score) in ranked.into_iter().skip(opts.offset).take(limit) {
+            let (excerpt, highlights) = excerpt(article, &terms, &mut analysis);
+            answer.citations.push(Citation {
+                article_id: article.id.clone(),
+                title: article.title.clone(),
+                summary: article.summary.clone(),
+                source_name: article.source.name.clone(),
+                source_url: article.source.url.clone(),
+                published: article.source.published.to_string(),
+                reviewed: article.reviewed,
+                review_overdue: article.review_overdue(today),
+                evidence: article.evidence,
+                evidence_label: article.evidence.label(),
+                conditions: article.conditions.clone(),
+                cautions: article.cautions.clone(),
+                excerpt,
+                highlights,
+                score,
+            });
+        }
+        if answer.citations.is_empty() && opts.offset == 0 {
+            answer.notices.push(Notice::nothing_found(opts.condition));
+        }
+        Ok(answer)
+    }
+
+    /// Conditions and tags with how many articles carry each, most used first.
+    pub fn topics(&self) -> Topics {
+        let mut conds = BTreeMap::<Condition, usize>::new();
+        let mut tags = BTreeMap::<String, usize>::new();
+        for a in self.articles.values() {
+            for c in &a.conditions {
+                *conds.entry(*c).or_default() += 1;
+            }
+            for t in &a.tags {
+                *tags.entry(t.clone()).or_default() += 1;
+            }
+        }
+        let mut conds: Vec<_> = conds.into_iter().collect();
+        conds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut tags: Vec<_> = tags.into_iter().collect();
+        tags.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Topics {
+            conditions: conds,
+            tags,
+        }
+    }
+}
+
+/// What the library covers: conditions and tags with their article counts.
+#[derive(Debug, Clone)]
+pub struct Topics {
+    pub conditions: Vec<(Condition, usize)>,
+    pub tags: Vec<(String, usize)>,
+}
+
+fn index_doc(a: &Article) -> IndexDoc {
+    IndexDoc {
+        id: a.id.clone(),
+        title: a.title.clone(),
+        summary: a.summary.clone(),
+        tags: a.tags.join(" "),
+        body: a.body_text(),
+        conditions: a.conditions.iter().map(|c| c.key().to_string()).collect(),
+    }
+}
+
+/// A digest of every article file (name and bytes) and of which ones are valid: the index is
+/// rebuilt when it changes.
+fn fingerprint(dir: &Path, valid: &[Article]) -> Result<String, CorpusError> {
+    let mut h = Sha256::new();
+    for path in corpus::article_paths(dir)? {
+        let bytes = std::fs::read(&path).map_err(|source| CorpusError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        h.update(
+            path.file_name()
+                .map(|n| n.as_encoded_bytes())
+                .unwrap_or_default(),
+        );
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(&bytes);
+    }
+    for a in valid {
+        h.update(a.id.as_bytes());
+        h.update([0]);
+    }
+    Ok(format!("{:x}", h.finalize()))
+}

@@ -1,0 +1,183 @@
+//! The `cairn` binary as a newcomer meets it: `ask` (text and JSON), `check`, `index`, `topics`,
+//! offline and with no token.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn cairn(corpus: &Path, index: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg("--corpus")
+        .arg(corpus)
+        .arg("--index")
+        .arg(index)
+        .args(args)
+        .env_remove("DISCORD_TOKEN")
+        .output()
+        .expect("cairn runs")
+}
+
+fn text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn ask_prints_cited_excerpts_and_the_disclaimer() {
+    let index = tempfile::tempdir().unwrap();
+    let out = cairn(
+        &common::corpus_dir(),
+        &index.path().join("idx"),
+        &["ask", "why do I crash for days after doing too much?"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = text(&out);
+    for label in [
+        "1. ",
+        "Source:",
+        "Link:      https://",
+        "Published:",
+        "Reviewed:",
+        "Evidence:",
+        "**",
+        "not a clinician",
+    ] {
+        assert!(s.contains(label), "missing {label:?} in:\n{s}");
+    }
+    assert!(s.contains("More results: add --page 2"), "{s}");
+}
+
+#[test]
+fn ask_json_is_the_answer_value() {
+    let index = tempfile::tempdir().unwrap();
+    let out = cairn(
+        &common::corpus_dir(),
+        &index.path().join("idx"),
+        &[
+            "ask",
+            "--json",
+            "--condition",
+            "fibromyalgia",
+            "--limit",
+            "2",
+            "does",
+            "fmt",
+            "help",
+            "fibro?",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let cites = v["citations"].as_array().unwrap();
+    assert_eq!(cites.len(), 2);
+    for c in cites {
+        assert!(c["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == "fibromyalgia"));
+    }
+}
+
+#[test]
+fn bad_options_are_specific_errors() {
+    let index = tempfile::tempdir().unwrap();
+    let out = cairn(
+        &common::corpus_dir(),
+        &index.path().join("idx"),
+        &["ask", "--condition", "gout", "pain"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown condition `gout`"), "{err}");
+
+    let out = cairn(
+        Path::new("/no/such/corpus"),
+        &index.path().join("idx"),
+        &["ask", "pain"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/corpus does not exist"));
+}
+
+#[test]
+fn check_passes_on_the_bundled_library() {
+    let index = tempfile::tempdir().unwrap();
+    let out = cairn(&common::corpus_dir(), index.path(), &["check"]);
+    assert!(out.status.success(), "check failed:\n{}", text(&out));
+    assert_eq!(text(&out), "");
+}
+
+#[test]
+fn check_reports_every_problem_with_path_and_line() {
+    let good = common::article("good", "Good", "Body text here.", "\"mecfs\"");
+    let dup = common::article("good", "Dup", "Body.", "\"mecfs\"");
+    let bad = common::article("bad", "Bad", "Body.", "\"mecfs\"")
+        .replace("https://example.org/bad", "http://example.org/bad")
+        .replace("reviewed = 2025-01-01", "reviewed = \"2025-02-30\"")
+        .replace("evidence = \"guideline\"\n", "evidence = \"rumour\"\n")
+        .replace("title = \"Bad\"\n", "");
+    let dir = common::temp_corpus(&[("good.md", good), ("copy.md", dup), ("bad.md", bad)]);
+    let out = cairn(dir.path(), &dir.path().join("idx"), &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let s = text(&out);
+    let bad_path = dir.path().join("bad.md");
+    let copy_path = dir.path().join("copy.md");
+    let expect = [
+        format!("{}:1: missing required field `title`", bad_path.display()),
+        format!("{}:4: bad date in `reviewed`", bad_path.display()),
+        format!("{}:5: unknown evidence level `rumour`", bad_path.display()),
+        format!(
+            "{}:11: source.url `http://example.org/bad` must be an https:// link",
+            bad_path.display()
+        ),
+        format!("{}:2: duplicate id `good`", copy_path.display()),
+    ];
+    for e in &expect {
+        assert!(
+            s.lines().any(|l| l.starts_with(e.as_str())),
+            "missing {e:?} in:\n{s}"
+        );
+    }
+
+    // The valid article is still searchable.
+    let out = cairn(dir.path(), &dir.path().join("idx"), &["ask", "body"]);
+    assert!(out.status.success());
+    assert!(text(&out).contains("1. Good"), "{}", text(&out));
+}
+
+#[test]
+fn index_rebuilds_with_a_summary() {
+    let index = tempfile::tempdir().unwrap();
+    let out = cairn(&common::corpus_dir(), &index.path().join("idx"), &["index"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = text(&out);
+    let n = common::bundled().articles().count();
+    assert!(s.starts_with(&format!("indexed {n} articles into ")), "{s}");
+    assert!(index.path().join("idx/meta.json").exists());
+}
+
+#[test]
+fn topics_lists_conditions_with_counts() {
+    let index = tempfile::tempdir().unwrap();
+    let out = cairn(
+        &common::corpus_dir(),
+        &index.path().join("idx"),
+        &["topics"],
+    );
+    assert!(out.status.success());
+    let s = text(&out);
+    assert!(s.contains("mecfs") && s.contains("fibromyalgia"), "{s}");
+}
