@@ -181,3 +181,31 @@ fn topics_lists_conditions_with_counts() {
     let s = text(&out);
     assert!(s.contains("mecfs") && s.contains("fibromyalgia"), "{s}");
 }
+
+#[test]
+fn serve_without_a_good_token_is_a_one_line_error_with_exit_code_2() {
+    let cwd = tempfile::tempdir().unwrap(); // no .env here
+    for (token, expect) in [
+        (None, "error: DISCORD_TOKEN is not set"),
+        (
+            Some("this is not a token"),
+            "error: DISCORD_TOKEN is malformed",
+        ),
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
+        cmd.current_dir(cwd.path())
+            .arg("--corpus")
+            .arg(common::corpus_dir())
+            .arg("serve")
+            .env_remove("DISCORD_TOKEN");
+        if let Some(t) = token {
+            cmd.env("DISCORD_TOKEN", t);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{token:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with(expect), "{err}");
+        assert!(!err.contains("this is not a token"), "{err}");
+    }
+}

@@ -84,7 +84,7 @@ pub async fn ask(
     let buttons = if answer.citations.is_empty() {
         Vec::new()
     } else {
-        render::answer_buttons(id, next)
+        render::answer_buttons(id, 0, next)
     };
     edit(ctx, render::answer_embed(&answer).build(), buttons).await
 }

@@ -248,7 +248,7 @@ async fn on_button(
                     &ctx.http,
                     EditInteractionResponse::new()
                         .embed(render::answer_embed(&answer).build())
-                        .components(render::answer_buttons(session_id, next))
+                        .components(render::answer_buttons(session_id, answer.offset, next))
                         .allowed_mentions(render::no_mentions()),
                 )
                 .await?;
@@ -310,7 +310,7 @@ async fn on_button(
                     &ctx.http,
                     EditInteractionResponse::new()
                         .embed(render::answer_embed(&answer).build())
-                        .components(render::answer_buttons(session_id, next))
+                        .components(render::answer_buttons(session_id, answer.offset, next))
                         .allowed_mentions(render::no_mentions()),
                 )
                 .await?;

@@ -183,22 +183,28 @@ pub fn citation_field(number: usize, c: &Citation) -> (String, String) {
         cautions.push_str(&escape(caution));
     }
     let budget = FIELD_VALUE.saturating_sub(head.chars().count() + cautions.chars().count() + 4);
-    // Shorten the excerpt itself (not the escaped text) so highlights stay well formed.
-    let mut excerpt = c.excerpt.clone();
-    let mut marked = escape_marked(&excerpt, &c.highlights);
-    while marked.chars().count() > budget && !excerpt.is_empty() {
-        let target = excerpt.chars().count() * budget / marked.chars().count().max(1);
-        excerpt = truncate_words(
-            &excerpt,
-            target.min(excerpt.chars().count().saturating_sub(1)),
-        );
-        let hl: Vec<Range<usize>> = c
+    // Shorten the excerpt itself (not the escaped text) so highlights stay well formed. Each
+    // round strictly shortens it; below a few words it is dropped rather than shown as "...".
+    let mut keep = c.excerpt.chars().count();
+    let mut marked = escape_marked(&c.excerpt, &c.highlights);
+    while marked.chars().count() > budget {
+        keep = (keep * budget / marked.chars().count().max(1)).min(keep.saturating_sub(1));
+        if keep < 20 {
+            marked.clear();
+            break;
+        }
+        let excerpt = truncate_words(&c.excerpt, keep);
+        let kept = excerpt.len().saturating_sub(3);
+        let highlights: Vec<Range<usize>> = c
             .highlights
             .iter()
-            .filter(|r| r.end <= excerpt.len().saturating_sub(3))
+            .filter(|r| r.end <= kept)
             .cloned()
             .collect();
-        marked = escape_marked(&excerpt, &hl);
+        marked = escape_marked(&excerpt, &highlights);
+    }
+    if marked.is_empty() {
+        return (name, format!("{head}{cautions}"));
     }
     (name, format!("{head}{cautions}\n> {marked}"))
 }
@@ -268,8 +274,14 @@ pub fn crisis_embed(answer: &Answer) -> EmbedText {
     e
 }
 
-/// Custom ids of cairn's buttons: `cairn:<action>:<session>[:<offset>]`.
-pub fn answer_buttons(session: u64, next_offset: Option<usize>) -> Vec<CreateActionRow> {
+/// The buttons under an answer page starting at `offset`. Custom ids are
+/// `cairn:<action>:<session>:<offset>`: "more" carries the next page's offset, the votes the
+/// shown page's.
+pub fn answer_buttons(
+    session: u64,
+    offset: usize,
+    next_offset: Option<usize>,
+) -> Vec<CreateActionRow> {
     let mut row = Vec::new();
     if let Some(off) = next_offset {
         row.push(
@@ -279,13 +291,13 @@ pub fn answer_buttons(session: u64, next_offset: Option<usize>) -> Vec<CreateAct
         );
     }
     row.push(
-        CreateButton::new(format!("cairn:helpful:{session}"))
+        CreateButton::new(format!("cairn:helpful:{session}:{offset}"))
             .label("Helpful")
             .emoji('👍')
             .style(ButtonStyle::Success),
     );
     row.push(
-        CreateButton::new(format!("cairn:unhelpful:{session}"))
+        CreateButton::new(format!("cairn:unhelpful:{session}:{offset}"))
             .label("Not helpful")
             .emoji('👎')
             .style(ButtonStyle::Secondary),
@@ -353,6 +365,48 @@ mod tests {
             escape_marked("a *b* c", &[0..1, 6..7]),
             "**a** \\*b\\* **c**"
         );
+    }
+
+    #[test]
+    fn a_citation_field_always_fits() {
+        let c = Citation {
+            article_id: "a".into(),
+            title: "T @everyone ".repeat(40),
+            summary: String::new(),
+            source_name: "S".into(),
+            source_url: "https://example.org/x(1)".into(),
+            published: "2020".into(),
+            reviewed: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            review_overdue: true,
+            evidence: crate::corpus::Evidence::Rct,
+            evidence_label: "Randomised controlled trial",
+            conditions: Vec::new(),
+            cautions: vec!["Careful * _ @here ".repeat(30); 3],
+            excerpt: "word *x* ".repeat(60),
+            highlights: vec![0..4, 9..13],
+            score: 1.0,
+        };
+        let (name, value) = citation_field(1, &c);
+        assert!(name.chars().count() <= FIELD_NAME);
+        // Cautions alone overflow here: the value is cut at the limit by `fit`, never looped on.
+        let fitted = EmbedText {
+            fields: vec![(name, value)],
+            ..EmbedText::default()
+        }
+        .fit();
+        assert!(fitted.fields[0].1.chars().count() <= FIELD_VALUE);
+        let mut small = c.clone();
+        small.cautions.clear();
+        small.excerpt = "pacing helps ".repeat(150);
+        small.highlights = std::iter::once(0..6).collect();
+        let (_, value) = citation_field(1, &small);
+        assert!(
+            value.chars().count() <= FIELD_VALUE,
+            "{}",
+            value.chars().count()
+        );
+        assert!(value.contains("> **pacing**"), "{value}");
+        assert!(value.ends_with("..."), "{value}");
     }
 
     #[test]

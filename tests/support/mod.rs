@@ -229,6 +229,15 @@ impl DiscordDouble {
         i
     }
 
+    /// Make the next `method` request whose path (after `/api/v10`) contains `path_part` fail
+    /// with `status` (Discord's error JSON), as a Discord outage would. Once per call.
+    pub fn fail_next(&self, method: &str, path_part: &str, status: u16) {
+        self.shared
+            .lock()
+            .faults
+            .push((method.to_string(), path_part.to_string(), status));
+    }
+
     /// Every HTTP request so far, in arrival order.
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.lock().requests.clone()

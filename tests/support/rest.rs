@@ -196,6 +196,18 @@ fn api(shared: &Shared, rest: &str, req: &Request<'_>) -> Reply {
         }
     }
 
+    let injected = {
+        let mut st = shared.lock();
+        let hit = st
+            .faults
+            .iter()
+            .position(|(m, p, _)| m == req.method && rest.contains(p.as_str()));
+        hit.map(|i| st.faults.remove(i).2)
+    };
+    if let Some(status) = injected {
+        return Reply::error(status, 0, "injected failure (test double)");
+    }
+
     let ws = shared.ws_url();
     let reply = match (req.method, seg.as_slice()) {
         ("GET", ["gateway"]) => Reply::ok(checked::<serenity::model::gateway::Gateway>(

@@ -98,6 +98,9 @@ pub struct State {
     pub global_commands: Vec<Value>,
     pub guild_commands: Vec<Value>,
     pub gateway: GatewayState,
+    /// Failures to inject: the next request whose method matches and whose path contains the
+    /// text gets this HTTP status instead of its normal answer (once each).
+    pub faults: Vec<(String, String, u16)>,
 }
 
 pub struct Shared {

@@ -1,0 +1,641 @@
+//! The bot end to end: the real serenity/poise client, started in-process, talks to the Discord
+//! test double on 127.0.0.1 (tests/support). Every request body the bot sends is validated
+//! against Discord's OpenAPI spec; each test ends by asserting there were no spec violations and
+//! no protocol errors.
+
+mod common;
+mod support;
+
+use cairn::discord::BotConfig;
+use cairn::feedback::FeedbackStore;
+use cairn::{Library, LibraryConfig};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use support::{DiscordDouble, Recorded, APP_ID, GUILD_ID, TOKEN};
+use tokio::sync::oneshot;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Everything the bot logs in this test binary, to check that the token never appears.
+fn logs() -> &'static Mutex<Vec<u8>> {
+    static LOGS: OnceLock<Mutex<Vec<u8>>> = OnceLock::new();
+    LOGS.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+struct LogWriter;
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        logs().lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static INIT: OnceLock<()> = OnceLock::new();
+    INIT.get_or_init(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug")
+            .with_writer(|| LogWriter)
+            .with_ansi(false)
+            .try_init();
+    });
+}
+
+struct Bot {
+    double: DiscordDouble,
+    feedback: Arc<FeedbackStore>,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), cairn::discord::BotError>>,
+}
+
+impl Bot {
+    async fn start() -> Bot {
+        let lib = Library::open(&LibraryConfig::new(common::corpus_dir(), None)).unwrap();
+        Bot::start_with(lib, Arc::new(FeedbackStore::in_memory())).await
+    }
+
+    async fn start_with(lib: Library, feedback: Arc<FeedbackStore>) -> Bot {
+        capture_logs();
+        let double = DiscordDouble::start().await;
+        let config = BotConfig {
+            token: TOKEN.into(),
+            guild_id: Some(GUILD_ID),
+            api_proxy: Some(double.proxy_url()),
+            country: Some("GB".into()),
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(cairn::discord::run(
+            config,
+            Arc::new(lib),
+            feedback.clone(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        double.wait_ready(WAIT).await.expect("the bot connects");
+        double
+            .wait_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), WAIT)
+            .await
+            .expect("commands are registered");
+        Bot {
+            double,
+            feedback,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Sends a slash command and returns the interaction and its callback.
+    async fn slash(&self, name: &str, options: Value) -> (Value, Recorded) {
+        let i = self.double.slash(name, options);
+        self.double.send_interaction(i.clone()).await.unwrap();
+        let cb = self.double.wait_callback(&i, WAIT).await.unwrap();
+        (i, cb)
+    }
+
+    /// Waits for the `n`th (1-based) edit of an interaction's original message, and returns the
+    /// request and the message as it stood then.
+    async fn edit_of(&self, i: &Value, n: usize) -> (Recorded, Value) {
+        let path = format!(
+            "/api/v10/webhooks/{APP_ID}/{}/messages/@original",
+            i["token"].as_str().unwrap()
+        );
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let found = loop {
+            let edits: Vec<Recorded> = self
+                .double
+                .requests()
+                .into_iter()
+                .filter(|r| r.method == "PATCH" && r.path == path)
+                .collect();
+            if edits.len() >= n {
+                break edits[n - 1].clone();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "only {} edit(s) of {path} after {WAIT:?}",
+                edits.len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let rec = found;
+        let msg = self.double.message_for(&rec);
+        (rec, msg)
+    }
+
+    async fn ask(&self, question: &str) -> (Value, Recorded, Value) {
+        let (i, cb) = self
+            .slash(
+                "ask",
+                json!([{"name": "question", "type": 3, "value": question}]),
+            )
+            .await;
+        let (_, msg) = self.edit_of(&i, 1).await;
+        (i, cb, msg)
+    }
+
+    async fn press(&self, custom_id: &str, message: &Value) -> (Value, Recorded) {
+        let i = self.double.button(custom_id, message.clone());
+        self.double.send_interaction(i.clone()).await.unwrap();
+        let cb = self.double.wait_callback(&i, WAIT).await.unwrap();
+        (i, cb)
+    }
+
+    fn assert_clean(&self) {
+        assert_eq!(
+            self.double.spec_violations(),
+            Vec::<String>::new(),
+            "spec violations"
+        );
+        assert_eq!(
+            self.double.protocol_errors(),
+            Vec::<String>::new(),
+            "protocol errors"
+        );
+    }
+
+    async fn stop(mut self) {
+        self.assert_clean();
+        let _ = self.stop.take().unwrap().send(());
+        let result = tokio::time::timeout(WAIT, self.task)
+            .await
+            .expect("the bot shuts down");
+        assert!(result.unwrap().is_ok());
+    }
+}
+
+/// Fails the test instead of hanging if anything blocks.
+async fn within(test: impl std::future::Future<Output = ()>) {
+    tokio::time::timeout(Duration::from_secs(60), test)
+        .await
+        .expect("the test finished within 60 s");
+}
+
+fn callback_type(cb: &Recorded) -> u64 {
+    cb.body.as_ref().unwrap()["type"].as_u64().unwrap()
+}
+
+fn callback_flags(cb: &Recorded) -> u64 {
+    cb.body.as_ref().unwrap()["data"]["flags"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+fn buttons(msg: &Value) -> Vec<(String, String)> {
+    msg["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .map(|b| {
+            (
+                b["label"].as_str().unwrap_or("").to_string(),
+                b["custom_id"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn button(msg: &Value, label: &str) -> String {
+    buttons(msg)
+        .into_iter()
+        .find(|(l, _)| l == label)
+        .unwrap_or_else(|| panic!("no {label:?} button in {:?}", buttons(msg)))
+        .1
+}
+
+fn fields(msg: &Value) -> Vec<(String, String)> {
+    msg["embeds"][0]["fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_are_registered_with_their_options() {
+    within(async {
+        let bot = Bot::start().await;
+        let put = bot
+            .double
+            .wait_request(|r| r.method == "PUT", WAIT)
+            .await
+            .unwrap();
+        assert_eq!(
+            put.path,
+            format!("/api/v10/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
+        );
+        let cmds = put.body.clone().unwrap();
+        let names: Vec<&str> = cmds
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, vec!["ask", "article", "topics", "about"]);
+        for c in cmds.as_array().unwrap() {
+            let d = c["description"].as_str().unwrap();
+            assert!(!d.is_empty() && d.chars().count() <= 100, "{d}");
+            // Commands for members: no permission gate.
+            assert!(c["default_member_permissions"].is_null(), "{c}");
+        }
+        let ask = &cmds[0];
+        assert_eq!(
+            ask["description"],
+            "Ask the library a health question; the answer cites its sources"
+        );
+        let opts = ask["options"].as_array().unwrap();
+        assert_eq!(opts[0]["name"], "question");
+        assert_eq!(opts[0]["type"], 3);
+        assert_eq!(opts[0]["required"], true);
+        assert_eq!(opts[0]["max_length"], 1000);
+        assert_eq!(opts[1]["name"], "condition");
+        assert_eq!(opts[1]["choices"].as_array().unwrap().len(), 8);
+        assert_eq!(opts[1]["choices"][0]["name"], "ME/CFS");
+        assert_eq!(opts[2]["name"], "private");
+        assert_eq!(opts[2]["type"], 5);
+        let show = &cmds[1]["options"][0];
+        assert_eq!(show["name"], "show");
+        assert_eq!(show["type"], 1);
+        assert_eq!(show["options"][0]["name"], "id");
+        assert_eq!(show["options"][0]["autocomplete"], true);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_defers_then_edits_in_an_embed_with_citations_and_the_disclaimer() {
+    within(async {
+        let bot = Bot::start().await;
+        let (i, cb, msg) = bot
+            .ask("why do I crash for days after doing too much?")
+            .await;
+        assert_eq!(callback_type(&cb), 5, "deferred first");
+        assert_eq!(callback_flags(&cb) & 64, 0, "public by default");
+
+        let (edit, _) = bot.edit_of(&i, 1).await;
+        let body = edit.body.unwrap();
+        assert_eq!(body["allowed_mentions"]["parse"], json!([]));
+
+        let f = fields(&msg);
+        assert_eq!(f.len(), 3);
+        assert!(
+            f[0].0.starts_with("1. Observational study · PLoS ONE"),
+            "{}",
+            f[0].0
+        );
+        assert!(
+            f[0].1.starts_with("[Post\\-exertional malaise: the crash after doing too much](https://doi.org/10.1371/journal.pone.0197811)"),
+            "{}",
+            f[0].1
+        );
+        assert!(
+            f[0].1
+                .contains("Published 2018-06-01 · Reviewed 2026-11-21"),
+            "{}",
+            f[0].1
+        );
+        assert!(
+            f[0].1.contains("**Post\\-exertional malaise**"),
+            "{}",
+            f[0].1
+        );
+        let footer = msg["embeds"][0]["footer"]["text"].as_str().unwrap();
+        assert!(footer.contains("not a clinician"), "{footer}");
+        let labels: Vec<String> = buttons(&msg).into_iter().map(|b| b.0).collect();
+        assert_eq!(labels, vec!["More results", "Helpful", "Not helpful"]);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_results_pages_and_feedback_is_counted_once_per_person() {
+    within(async {
+        let bot = Bot::start().await;
+        let (_, _, first) = bot.ask("gut bacteria and fatigue").await;
+        let first_titles = fields(&first);
+
+        let (more, cb) = bot.press(&button(&first, "More results"), &first).await;
+        assert_eq!(
+            callback_type(&cb),
+            6,
+            "acknowledged, then the message is edited"
+        );
+        let (_, second) = bot.edit_of(&more, 1).await;
+        let second_fields = fields(&second);
+        assert!(second_fields[0].0.starts_with("4. "), "{:?}", second_fields);
+        for f in &second_fields {
+            assert!(!first_titles.contains(f));
+        }
+
+        let (vote, cb) = bot.press(&button(&second, "Helpful"), &second).await;
+        assert_eq!(callback_type(&cb), 5);
+        assert_eq!(callback_flags(&cb) & 64, 64, "feedback replies are private");
+        let (_, reply) = bot.edit_of(&vote, 1).await;
+        assert!(
+            reply["content"].as_str().unwrap().starts_with("Thank you!"),
+            "{reply}"
+        );
+
+        // The second page's articles got one "helpful" each; the first page's none.
+        let shown: Vec<String> = second["embeds"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["value"].as_str().unwrap().to_string())
+            .collect();
+        let lib = common::bundled();
+        let mut counted = 0;
+        for a in lib.articles() {
+            let c = bot.feedback.counts(&a.id);
+            if c.helpful > 0 {
+                counted += 1;
+                assert_eq!(c.helpful, 1);
+                assert!(
+                    shown
+                        .iter()
+                        .any(|v| v.contains(&a.source.url.replace('(', "%28").replace(')', "%29"))),
+                    "{} was not on the page",
+                    a.id
+                );
+            }
+        }
+        assert_eq!(counted, second_fields.len());
+
+        let (again, _) = bot.press(&button(&second, "Helpful"), &second).await;
+        let (_, reply) = bot.edit_of(&again, 1).await;
+        assert!(
+            reply["content"].as_str().unwrap().contains("already"),
+            "{reply}"
+        );
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_questions_and_crisis_replies_are_ephemeral() {
+    within(async {
+        let bot = Bot::start().await;
+        let (i, cb) = bot
+            .slash(
+                "ask",
+                json!([
+                    {"name": "question", "type": 3, "value": "brain fog"},
+                    {"name": "private", "type": 5, "value": true}
+                ]),
+            )
+            .await;
+        assert_eq!(callback_flags(&cb) & 64, 64);
+        bot.edit_of(&i, 1).await;
+
+        let (i, cb, msg) = bot
+            .ask("I can't take the pain any more, I want to die")
+            .await;
+        assert_eq!(callback_flags(&cb) & 64, 64, "crisis replies are private");
+        let embed = &msg["embeds"][0];
+        assert_eq!(embed["title"], "You're not alone");
+        assert!(
+            embed["description"].as_str().unwrap().contains("116 123"),
+            "{embed}"
+        );
+        assert!(
+            embed["fields"].as_array().is_none_or(|f| f.is_empty()),
+            "no search before the member asks"
+        );
+        let _ = i;
+
+        let (anyway, cb) = bot.press(&button(&msg, "Show library results"), &msg).await;
+        assert_eq!(callback_flags(&cb) & 64, 64);
+        let (_, results) = bot.edit_of(&anyway, 1).await;
+        assert!(!fields(&results).is_empty());
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autocomplete_offers_at_most_25_titles_and_show_displays_the_article() {
+    within(async {
+        let bot = Bot::start().await;
+        for typed in ["", "fmt", "zzzz-nothing", "@everyone"] {
+            let i = bot.double.autocomplete_sub(
+                "article",
+                "show",
+                json!([{"name": "id", "type": 3, "value": typed, "focused": true}]),
+            );
+            bot.double.send_interaction(i.clone()).await.unwrap();
+            let cb = bot.double.wait_callback(&i, WAIT).await.unwrap();
+            assert_eq!(callback_type(&cb), 8);
+            let choices = cb.body.unwrap()["data"]["choices"]
+                .as_array()
+                .unwrap()
+                .clone();
+            assert!(choices.len() <= 25, "{typed:?}: {} choices", choices.len());
+            for c in &choices {
+                let name = c["name"].as_str().unwrap();
+                assert!((1..=100).contains(&name.chars().count()), "{name}");
+            }
+            if typed.is_empty() {
+                assert_eq!(choices.len(), 25);
+            }
+            if typed == "fmt" {
+                // Titles and ids that contain what was typed come first.
+                for c in &choices[..5] {
+                    let (name, id) = (c["name"].as_str().unwrap(), c["value"].as_str().unwrap());
+                    assert!(name.contains("FMT") || id.contains("fmt"), "{choices:?}");
+                }
+            }
+        }
+
+        let (i, cb) = bot.slash_with_sub("pem-post-exertional-malaise").await;
+        assert_eq!(callback_type(&cb), 5);
+        let (_, msg) = bot.edit_of(&i, 1).await;
+        assert_eq!(
+            msg["embeds"][0]["title"],
+            "Post-exertional malaise: the crash after doing too much"
+        );
+
+        let (i, cb) = bot.slash_with_sub("no-such-article").await;
+        assert_eq!(callback_flags(&cb) & 64, 64);
+        let (_, msg) = bot.edit_of(&i, 1).await;
+        assert_eq!(msg["embeds"][0]["title"], "No such article");
+        bot.stop().await;
+    })
+    .await;
+}
+
+impl Bot {
+    async fn slash_with_sub(&self, id: &str) -> (Value, Recorded) {
+        let i = self.double.slash_sub(
+            "article",
+            "show",
+            json!([{"name": "id", "type": 3, "value": id}]),
+        );
+        self.double.send_interaction(i.clone()).await.unwrap();
+        let cb = self.double.wait_callback(&i, WAIT).await.unwrap();
+        (i, cb)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_excerpts_are_truncated_and_mentions_ping_no_one() {
+    within(async {
+        let long_caution = format!(
+            "\"{}\"",
+            "Careful @everyone this is a very long caution. ".repeat(6)
+        );
+        let body = format!(
+            "{} @everyone <@&123> pacing helps.\n",
+            "Pacing @everyone means planning rest carefully over many days and weeks ".repeat(60)
+        );
+        let text = common::article(
+            "huge",
+            &format!("Pacing @everyone {}", "very long title ".repeat(10)),
+            &body,
+            "\"mecfs\"",
+        )
+        .replace(
+            "tags = [\"test\"]",
+            &format!(
+                "tags = [\"test\"]\ncautions = [{long_caution}, {long_caution}, {long_caution}]"
+            ),
+        );
+        let dir = common::temp_corpus(&[("huge.md", text)]);
+        let lib = Library::open(&LibraryConfig::new(dir.path(), None)).unwrap();
+        assert!(lib.problems().is_empty(), "{:?}", lib.problems());
+        let bot = Bot::start_with(lib, Arc::new(FeedbackStore::in_memory())).await;
+
+        let (i, _, msg) = bot
+            .ask("@everyone how does pacing work? <@123> <@&456>")
+            .await;
+        let (edit, _) = bot.edit_of(&i, 1).await;
+        let body = edit.body.unwrap();
+        assert_eq!(body["allowed_mentions"]["parse"], json!([]));
+        let raw = serde_json::to_string(&body).unwrap();
+        assert!(
+            !raw.contains("@everyone"),
+            "an unescaped @everyone was sent: {raw}"
+        );
+        let f = fields(&msg);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].1.chars().count() <= 1024);
+        assert!(f[0].1.ends_with("..."), "{}", f[0].1);
+        let embed = &msg["embeds"][0];
+        let total: usize = ["title", "description"]
+            .iter()
+            .map(|k| embed[k].as_str().unwrap_or("").chars().count())
+            .sum::<usize>()
+            + embed["footer"]["text"]
+                .as_str()
+                .unwrap_or("")
+                .chars()
+                .count()
+            + f.iter()
+                .map(|(n, v)| n.chars().count() + v.chars().count())
+                .sum::<usize>();
+        assert!(total <= 6000, "{total}");
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_reach_the_member_as_a_kind_message() {
+    within(async {
+        // Feedback cannot be saved (its folder is a file), and Discord fails the first edit.
+        let dir = tempfile::tempdir().unwrap();
+        let store = FeedbackStore::open(&dir.path().join("feedback.json")).unwrap();
+        std::fs::create_dir(dir.path().join("feedback.json.tmp")).unwrap();
+        let lib = Library::open(&LibraryConfig::new(common::corpus_dir(), None)).unwrap();
+        let bot = Bot::start_with(lib, Arc::new(store)).await;
+
+        bot.double.fail_next("PATCH", "/messages/@original", 500);
+        let (i, cb) = bot
+            .slash(
+                "ask",
+                json!([{"name": "question", "type": 3, "value": "pacing"}]),
+            )
+            .await;
+        assert_eq!(callback_type(&cb), 5);
+        let (_, msg) = bot.edit_of(&i, 2).await;
+        assert!(
+            msg["content"]
+                .as_str()
+                .unwrap()
+                .starts_with("Sorry, something went wrong"),
+            "{msg}"
+        );
+        assert!(msg["embeds"].as_array().unwrap().is_empty());
+
+        let (_, _, answer) = bot.ask("pacing").await;
+        let (vote, _) = bot.press(&button(&answer, "Helpful"), &answer).await;
+        let (_, reply) = bot.edit_of(&vote, 1).await;
+        assert!(
+            reply["content"]
+                .as_str()
+                .unwrap()
+                .starts_with("Sorry, something went wrong"),
+            "{reply}"
+        );
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topics_and_about() {
+    within(async {
+        let bot = Bot::start().await;
+        let (i, _) = bot.slash("topics", json!([])).await;
+        let (_, msg) = bot.edit_of(&i, 1).await;
+        let f = fields(&msg);
+        assert_eq!(f[0].0, "Conditions");
+        assert!(f[0].1.contains("**ME/CFS**: "), "{}", f[0].1);
+
+        let (i, cb) = bot.slash("about", json!([])).await;
+        assert_eq!(callback_flags(&cb) & 64, 64);
+        let (_, msg) = bot.edit_of(&i, 1).await;
+        let names: Vec<String> = fields(&msg).into_iter().map(|f| f.0).collect();
+        assert!(
+            names.contains(&"No ads, no tracking".to_string()),
+            "{names:?}"
+        );
+        assert!(names.contains(&"Report a problem".to_string()));
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_reconnects_after_a_dropped_gateway_and_never_logs_its_token() {
+    within(async {
+        let bot = Bot::start().await;
+        bot.double.drop_gateway().await;
+        bot.double.wait_connections(2, WAIT).await.unwrap();
+        let (_, cb, msg) = bot.ask("what is long covid?").await;
+        assert_eq!(callback_type(&cb), 5);
+        assert!(!fields(&msg).is_empty());
+        let logs = String::from_utf8_lossy(&logs().lock().unwrap()).into_owned();
+        assert!(
+            logs.contains("registered 4 commands in the guild"),
+            "{logs}"
+        );
+        assert!(!logs.contains(TOKEN), "the token was logged");
+        bot.stop().await;
+    })
+    .await;
+}
