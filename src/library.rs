@@ -5,7 +5,7 @@
 use crate::answer::{excerpt, Answer, Citation, Notice, DEFAULT_DISCLAIMER};
 use crate::corpus::{self, synonyms, Article, Condition, CorpusError, Problem};
 use crate::safety;
-use crate::search::{Analysis, IndexDoc, Opened, Ranking, SearchError, SearchIndex};
+use crate::search::{Engine, IndexDoc, Opened, Ranking, SearchError, SearchIndex};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -82,9 +82,7 @@ pub const MAX_RESULTS: usize = 50;
 /// A loaded library, ready to answer questions. Cheap to share behind an `Arc`.
 pub struct Library {
     articles: BTreeMap<String, Article>,
-    index: SearchIndex,
-    analysis: Analysis,
-    ranking: Ranking,
+    engine: Engine,
     problems: Vec<Problem>,
     opened: Opened,
     build_time: Duration,
@@ -131,9 +129,7 @@ impl Library {
                 .into_iter()
                 .map(|a| (a.id.clone(), a))
                 .collect(),
-            index,
-            analysis: Analysis::new(&syns),
-            ranking: Ranking::standard(),
+            engine: Engine::new(index, &syns, Ranking::standard()),
             problems,
             opened,
             build_time: started.elapsed(),
@@ -161,7 +157,7 @@ impl Library {
 
     /// Replaces the ranking (evaluation, experiments).
     pub fn set_ranking(&mut self, ranking: Ranking) {
-        self.ranking = ranking;
+        self.engine.set_ranking(ranking);
     }
 
     /// Ranked article ids for a question, without excerpts (evaluation, autocomplete).
@@ -171,11 +167,9 @@ impl Library {
         condition: Option<Condition>,
         limit: usize,
     ) -> Result<Vec<(String, f32)>, SearchError> {
-        let mut analysis = self.analysis.clone();
-        let plan = analysis.plan(question, self.ranking.synonyms, self.ranking.synonym_weight);
-        let hits = self
-            .index
-            .search(&plan, &self.ranking, condition.map(|c| c.key()), limit)?;
+        let (_, hits) = self
+            .engine
+            .search(question, condition.map(|c| c.key()), limit)?;
         Ok(hits.into_iter().map(|h| (h.id, h.score)).collect())
     }
 
@@ -210,14 +204,10 @@ impl Library {
             }
         }
 
-        let mut analysis = self.analysis.clone();
-        let plan = analysis.plan(question, self.ranking.synonyms, self.ranking.synonym_weight);
-        let hits = self.index.search(
-            &plan,
-            &self.ranking,
-            opts.condition.map(|c| c.key()),
-            MAX_RESULTS,
-        )?;
+        let (plan, hits) =
+            self.engine
+                .search(question, opts.condition.map(|c| c.key()), MAX_RESULTS)?;
+        let mut analysis = self.engine.analysis();
         // Overdue articles rank lower; ties keep the index order.
         let mut ranked: Vec<(&Article, f32)> = hits
             .iter()

@@ -209,3 +209,72 @@ fn serve_without_a_good_token_is_a_one_line_error_with_exit_code_2() {
         assert!(!err.contains("this is not a token"), "{err}");
     }
 }
+
+#[test]
+fn eval_scores_a_beir_collection_and_names_a_missing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let beir = dir.path().join("tiny");
+    std::fs::create_dir_all(beir.join("qrels")).unwrap();
+    std::fs::write(
+        beir.join("corpus.jsonl"),
+        concat!(
+            "{\"_id\": \"d1\", \"title\": \"Pacing and energy\", \"text\": \"Pacing means planning rest.\"}\n",
+            "{\"_id\": \"d2\", \"title\": \"Sleep\", \"text\": \"Unrefreshing sleep is common.\"}\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        beir.join("queries.jsonl"),
+        "{\"_id\": \"q1\", \"text\": \"pacing\"}\n{\"_id\": \"q2\", \"text\": \"sleep\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        beir.join("qrels/dev.tsv"),
+        "query-id\tcorpus-id\tscore\r\nq1\td1\t2\r\nq2\td1\t1\r\n",
+    )
+    .unwrap();
+    let out = cairn(
+        &common::corpus_dir(),
+        &dir.path().join("idx"),
+        &[
+            "eval",
+            "--beir",
+            beir.to_str().unwrap(),
+            "--ranking",
+            "all",
+            "--per-query",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = text(&out);
+    assert!(s.contains("2 documents, 2 queries"), "{s}");
+    // q1 finds d1 first (1.0); q2 finds only d2, which is not relevant (0.0): mean 0.5.
+    let bm25 = s.lines().find(|l| l.starts_with("bm25 ")).unwrap();
+    assert!(bm25.contains(" 0.5000 "), "{bm25}");
+    assert!(s.lines().any(|l| l.starts_with("default ")), "{s}");
+    assert!(s.contains("q2 "), "{s}");
+
+    let out = cairn(
+        &common::corpus_dir(),
+        &dir.path().join("idx"),
+        &["eval", "--beir", "/no/such/collection"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no BEIR collection at /no/such/collection"),
+        "{err}"
+    );
+
+    let out = cairn(
+        &common::corpus_dir(),
+        &dir.path().join("idx"),
+        &["eval", "--golden"],
+    );
+    assert!(out.status.success());
+    assert!(text(&out).contains("golden questions"), "{}", text(&out));
+}

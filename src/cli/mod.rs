@@ -53,6 +53,32 @@ pub enum Command {
     Topics,
     /// Run the Discord bot (needs DISCORD_TOKEN; see .env.example).
     Serve(ServeArgs),
+    /// Measure search quality (nDCG@10, recall@10/100, MRR@10) on a BEIR collection or on
+    /// corpus/golden.toml.
+    Eval(EvalArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// A BEIR-format folder (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv).
+    #[arg(
+        long,
+        env = "CAIRN_EVAL_DATA",
+        default_value = "../shared/eval/nfcorpus"
+    )]
+    pub beir: PathBuf,
+    /// Which judgments to use (qrels/SPLIT.tsv): tune on dev and train only.
+    #[arg(long, default_value = "dev")]
+    pub split: String,
+    /// Evaluate the golden questions of the library instead of a BEIR collection.
+    #[arg(long)]
+    pub golden: bool,
+    /// Rankings to compare (bm25, fields, fields+synonyms, bm25+rm3, default, or all).
+    #[arg(long = "ranking", default_values_t = ["bm25".to_string(), "default".to_string()])]
+    pub rankings: Vec<String>,
+    /// Print every query's scores too.
+    #[arg(long)]
+    pub per_query: bool,
 }
 
 #[derive(Args, Debug)]
@@ -103,6 +129,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check => check(&cli.paths),
         Command::Topics => topics(&cli.paths),
         Command::Serve(args) => serve(&cli.paths, args),
+        Command::Eval(args) => eval(&cli.paths, args),
     };
     match result {
         Ok(code) => code,
@@ -286,4 +313,91 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
+}
+
+fn eval(paths: &Paths, args: EvalArgs) -> anyhow::Result<ExitCode> {
+    use crate::eval::run::{run_beir, run_golden, RunReport};
+    use crate::search::Ranking;
+
+    let mut rankings = Vec::new();
+    for name in &args.rankings {
+        if name == "all" {
+            rankings.extend(Ranking::variants());
+        } else {
+            let known = Ranking::variants()
+                .iter()
+                .map(|r| r.name.clone())
+                .collect::<Vec<_>>()
+                .join(", ");
+            rankings.push(Ranking::named(name).ok_or_else(|| {
+                anyhow::anyhow!("unknown ranking `{name}`: expected one of {known}, or all")
+            })?);
+        }
+    }
+    let (title, reports): (String, Vec<RunReport>) = if args.golden {
+        let path = paths.corpus.join("golden.toml");
+        let (questions, problems) = golden::load(&path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        let mut lib = Library::open(&LibraryConfig::new(&paths.corpus, None))?;
+        let reports = run_golden(&mut lib, &questions, &rankings)?;
+        (
+            format!(
+                "golden questions ({}): {} questions, {} articles",
+                path.display(),
+                questions.len(),
+                lib.articles().count()
+            ),
+            reports,
+        )
+    } else {
+        if !args.beir.join("corpus.jsonl").exists() {
+            anyhow::bail!(
+                "no BEIR collection at {} (corpus.jsonl is absent): pass --beir DIR or set CAIRN_EVAL_DATA",
+                args.beir.display()
+            );
+        }
+        let collection = crate::eval::load(&args.beir, &args.split)?;
+        let (syns, _) = synonyms::load(&paths.corpus.join("synonyms.toml"));
+        let reports = run_beir(&collection, &syns, &rankings)?;
+        (
+            format!(
+                "{} ({} split): {} documents, {} queries",
+                args.beir.display(),
+                args.split,
+                collection.docs.len(),
+                collection.queries.len()
+            ),
+            reports,
+        )
+    };
+    println!("{title}");
+    println!(
+        "{:<16} {:>8} {:>8} {:>8} {:>8} {:>10} {:>10}",
+        "ranking", "nDCG@10", "R@10", "R@100", "MRR@10", "mean ms", "p95 ms"
+    );
+    for r in &reports {
+        let s = &r.summary;
+        println!(
+            "{:<16} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>10.3} {:>10.3}",
+            r.ranking, s.ndcg10, s.recall10, s.recall100, s.mrr10, r.mean_ms, r.p95_ms
+        );
+    }
+    if args.per_query {
+        for r in &reports {
+            println!(
+                "\n{}:\n{:<14} {:>8} {:>8} {:>8} {:>8}",
+                r.ranking, "query", "nDCG@10", "R@10", "R@100", "MRR@10"
+            );
+            for q in &r.per_query {
+                println!(
+                    "{:<14} {:>8.4} {:>8.4} {:>8.4} {:>8.4}",
+                    q.qid, q.ndcg10, q.recall10, q.recall100, q.mrr10
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -135,6 +135,15 @@ impl Analysis {
         a
     }
 
+    /// The stems of the stop words (to keep them out of feedback terms).
+    pub fn stop_stems(&mut self) -> HashSet<String> {
+        STOP_WORDS
+            .iter()
+            .chain(WEAK_WORDS)
+            .map(|w| self.stem(w))
+            .collect()
+    }
+
     /// The analysed terms of `text`, in order (stop words kept).
     pub fn terms(&mut self, text: &str) -> Vec<String> {
         let mut out = Vec::new();

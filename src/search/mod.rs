@@ -4,10 +4,12 @@
 //! Everything here is synchronous: async callers go through `spawn_blocking`.
 
 pub mod analysis;
+mod engine;
 mod ranking;
 
 pub use analysis::{Alternative, Analysis, QueryPlan, QueryTerm};
-pub use ranking::Ranking;
+pub use engine::Engine;
+pub use ranking::{Feedback, Ranking};
 
 use std::path::{Path, PathBuf};
 use tantivy::collector::TopDocs;
@@ -20,7 +22,7 @@ use tantivy::schema::{
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 /// Bumped whenever the schema or analysis changes, so old indexes are rebuilt.
-const SCHEMA_VERSION: &str = "cairn-index-v1";
+const SCHEMA_VERSION: &str = "cairn-index-v2";
 const FINGERPRINT_FILE: &str = "cairn-fingerprint";
 
 /// What gets indexed for one document.
@@ -39,6 +41,7 @@ pub struct IndexDoc {
 pub struct Hit {
     pub id: String,
     pub score: f32,
+    addr: tantivy::DocAddress,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,12 +76,14 @@ fn schema() -> (Schema, Fields) {
             .set_tokenizer(analysis::ANALYZER)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
+    // Title and body are stored too: pseudo-relevance feedback reads the top hits' text.
+    let stored_text = text.clone().set_stored();
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
-        title: b.add_text_field("title", text.clone()),
+        title: b.add_text_field("title", stored_text.clone()),
         summary: b.add_text_field("summary", text.clone()),
         tags: b.add_text_field("tags", text.clone()),
-        body: b.add_text_field("body", text),
+        body: b.add_text_field("body", stored_text),
         condition: b.add_text_field("condition", STRING),
     };
     (b.build(), fields)
@@ -228,6 +233,7 @@ impl SearchIndex {
                 hits.push(Hit {
                     id: id.to_string(),
                     score,
+                    addr,
                 });
             }
         }
@@ -277,6 +283,26 @@ impl SearchIndex {
                 across_fields(std::slice::from_ref(&t.term), t.weight),
             ));
         }
+        if ranking.proximity > 0.0 {
+            // Consecutive question words (in question order) found within a few positions.
+            let own: Vec<&QueryTerm> = plan.terms.iter().filter(|t| t.weight >= 1.0).collect();
+            for pair in own.windows(2) {
+                for &(field, boost) in &weighted {
+                    if boost <= 0.0 {
+                        continue;
+                    }
+                    let mut q = PhraseQuery::new(vec![
+                        Term::from_field_text(field, &pair[0].term),
+                        Term::from_field_text(field, &pair[1].term),
+                    ]);
+                    q.set_slop(ranking.proximity_slop);
+                    should.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(q), boost * ranking.proximity)),
+                    ));
+                }
+            }
+        }
         for group in &plan.groups {
             let alternatives = group
                 .iter()
@@ -301,6 +327,33 @@ impl SearchIndex {
                 ),
             ])),
         }
+    }
+
+    /// In how many documents' bodies `term` (analysed) occurs, and how many documents there are.
+    pub fn body_doc_freq(&self, term: &str) -> Result<(u64, u64), SearchError> {
+        let searcher = self.reader.searcher();
+        let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, term))?;
+        Ok((df, searcher.num_docs()))
+    }
+
+    /// The stored title and body of each hit, as one text.
+    pub fn stored_text(&self, hits: &[Hit]) -> Result<Vec<String>, SearchError> {
+        let searcher = self.reader.searcher();
+        let mut out = Vec::with_capacity(hits.len());
+        for h in hits {
+            let doc: TantivyDocument = searcher.doc(h.addr)?;
+            let mut text = String::new();
+            for field in [self.fields.title, self.fields.body] {
+                for v in doc.get_all(field) {
+                    if let Some(s) = v.as_str() {
+                        text.push_str(s);
+                        text.push('\n');
+                    }
+                }
+            }
+            out.push(text);
+        }
+        Ok(out)
     }
 
     /// The underlying tantivy index.

@@ -1,0 +1,71 @@
+//! Tuning aid: sweeps ranking parameters on a BEIR split and prints one line per setting.
+//! `cargo run --release --example sweep -- ../shared/eval/nfcorpus dev`
+//! Use dev and train only; the numbers that go in the README come from `cairn eval`.
+
+use cairn::corpus::synonyms;
+use cairn::eval::run::run_beir;
+use cairn::search::{Feedback, Ranking};
+use std::path::PathBuf;
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let dir = PathBuf::from(
+        args.next()
+            .unwrap_or_else(|| "../shared/eval/nfcorpus".into()),
+    );
+    let split = args.next().unwrap_or_else(|| "dev".into());
+    let (syns, _) = synonyms::load(&PathBuf::from("corpus/synonyms.toml"));
+    let mut rankings = vec![Ranking::bm25()];
+    for title in [0.5f32, 1.0, 2.0] {
+        for (summary, tags) in [(1.0f32, 1.0f32), (2.0, 2.0)] {
+            for fb in [
+                None,
+                Some(Feedback {
+                    docs: 10,
+                    terms: 30,
+                    original_weight: 0.5,
+                    idf: true,
+                }),
+                Some(Feedback {
+                    docs: 5,
+                    terms: 20,
+                    original_weight: 0.7,
+                    idf: true,
+                }),
+            ] {
+                rankings.push(Ranking {
+                    name: format!(
+                        "t{title} s{summary} fb{:?}",
+                        fb.as_ref().map(|f| (f.docs, f.terms, f.original_weight))
+                    ),
+                    title,
+                    summary,
+                    tags,
+                    feedback: fb,
+                    ..Ranking::standard()
+                });
+            }
+        }
+    }
+    if dir.ends_with("golden") {
+        let mut lib = cairn::Library::open(&cairn::LibraryConfig::new("corpus", None))?;
+        let (qs, _) = cairn::corpus::golden::load(&PathBuf::from("corpus/golden.toml"))?;
+        for r in cairn::eval::run::run_golden(&mut lib, &qs, &rankings)? {
+            let s = r.summary;
+            println!(
+                "{:<40} {:.4} {:.4} {:.4} {:.4} {:.2}ms",
+                r.ranking, s.ndcg10, s.recall10, s.recall100, s.mrr10, r.mean_ms
+            );
+        }
+        return Ok(());
+    }
+    let collection = cairn::eval::load(&dir, &split)?;
+    for r in run_beir(&collection, &syns, &rankings)? {
+        let s = r.summary;
+        println!(
+            "{:<40} {:.4} {:.4} {:.4} {:.4} {:.2}ms",
+            r.ranking, s.ndcg10, s.recall10, s.recall100, s.mrr10, r.mean_ms
+        );
+    }
+    Ok(())
+}

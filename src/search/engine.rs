@@ -1,0 +1,154 @@
+//! The search pipeline every caller shares (`/ask`, `cairn ask`, `cairn eval`): analyse the
+//! question, expand it with synonyms, search, and optionally re-search with pseudo-relevance
+//! feedback (RM3: terms that are frequent in the first hits are added to the question).
+
+use super::analysis::{Analysis, QueryPlan, QueryTerm};
+use super::{Hit, Ranking, SearchError, SearchIndex};
+use crate::corpus::synonyms::Synonym;
+use std::collections::{HashMap, HashSet};
+
+/// An index with the analysis and ranking used to query it.
+pub struct Engine {
+    index: SearchIndex,
+    analysis: Analysis,
+    ranking: Ranking,
+    /// Stems of stop words, never used as feedback terms.
+    stop_stems: HashSet<String>,
+}
+
+impl Engine {
+    pub fn new(index: SearchIndex, synonyms: &[Synonym], ranking: Ranking) -> Engine {
+        let mut analysis = Analysis::new(synonyms);
+        let stop_stems = analysis.stop_stems();
+        Engine {
+            index,
+            analysis,
+            ranking,
+            stop_stems,
+        }
+    }
+
+    pub fn ranking(&self) -> &Ranking {
+        &self.ranking
+    }
+
+    pub fn set_ranking(&mut self, ranking: Ranking) {
+        self.ranking = ranking;
+    }
+
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    /// A copy of the analysis (cheap), e.g. for highlighting.
+    pub fn analysis(&self) -> Analysis {
+        self.analysis.clone()
+    }
+
+    /// The question's own plan: analysed terms plus synonym groups (what gets highlighted).
+    pub fn plan(&self, question: &str) -> QueryPlan {
+        self.analysis
+            .clone()
+            .plan(question, self.ranking.synonyms, self.ranking.synonym_weight)
+    }
+
+    /// The top `limit` hits for a question, with the question's plan.
+    pub fn search(
+        &self,
+        question: &str,
+        condition: Option<&str>,
+        limit: usize,
+    ) -> Result<(QueryPlan, Vec<Hit>), SearchError> {
+        let plan = self.plan(question);
+        let Some(prf) = self.ranking.feedback.as_ref().filter(|_| !plan.is_empty()) else {
+            let hits = self.index.search(&plan, &self.ranking, condition, limit)?;
+            return Ok((plan, hits));
+        };
+        let first = self
+            .index
+            .search(&plan, &self.ranking, condition, limit.max(prf.docs))?;
+        if first.len() < 2 {
+            return Ok((plan, first.into_iter().take(limit).collect()));
+        }
+        let expanded = self.expand(&plan, &first[..prf.docs.min(first.len())], prf)?;
+        let hits = self
+            .index
+            .search(&expanded, &self.ranking, condition, limit)?;
+        Ok((plan, hits))
+    }
+
+    /// RM3: a relevance model over the feedback documents (each term's share of each document,
+    /// weighted by the document's share of the scores), its top terms mixed with the question.
+    fn expand(
+        &self,
+        plan: &QueryPlan,
+        feedback: &[Hit],
+        prf: &super::ranking::Feedback,
+    ) -> Result<QueryPlan, SearchError> {
+        let texts = self.index.stored_text(feedback)?;
+        let total_score: f32 = feedback.iter().map(|h| h.score.max(0.0)).sum();
+        let mut model: HashMap<String, f32> = HashMap::new();
+        let mut analysis = self.analysis.clone();
+        for (hit, text) in feedback.iter().zip(&texts) {
+            let terms = analysis.terms(text);
+            if terms.is_empty() || total_score <= 0.0 {
+                continue;
+            }
+            let doc_weight = hit.score.max(0.0) / total_score;
+            let mut tf: HashMap<&str, usize> = HashMap::new();
+            for t in &terms {
+                *tf.entry(t.as_str()).or_default() += 1;
+            }
+            let len = terms.len() as f32;
+            for (t, n) in tf {
+                if t.len() < 3
+                    || t.bytes().all(|b| b.is_ascii_digit())
+                    || self.stop_stems.contains(t)
+                {
+                    continue;
+                }
+                *model.entry(t.to_string()).or_default() += doc_weight * n as f32 / len;
+            }
+        }
+        if prf.idf {
+            for (t, w) in model.iter_mut() {
+                let (df, n) = self.index.body_doc_freq(t)?;
+                *w *= ((n as f32 + 1.0) / (df as f32 + 1.0)).ln().max(0.0);
+            }
+        }
+        let mut top: Vec<(String, f32)> = model.into_iter().collect();
+        top.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        top.truncate(prf.terms);
+        let mass: f32 = top.iter().map(|(_, w)| w).sum();
+
+        // The question keeps `original_weight` of the total, spread over its terms and groups.
+        let own: f32 = plan.terms.iter().map(|t| t.weight).sum::<f32>()
+            + plan
+                .groups
+                .iter()
+                .map(|g| g.iter().map(|a| a.weight).fold(0.0, f32::max))
+                .sum::<f32>();
+        let keep = if own > 0.0 {
+            prf.original_weight / own
+        } else {
+            0.0
+        };
+        let mut out = plan.clone();
+        for t in &mut out.terms {
+            t.weight *= keep;
+        }
+        for alt in out.groups.iter_mut().flatten() {
+            alt.weight *= keep;
+        }
+        if mass > 0.0 {
+            for (term, w) in top {
+                let add = (1.0 - prf.original_weight) * w / mass;
+                match out.terms.iter_mut().find(|t| t.term == term) {
+                    Some(t) => t.weight += add,
+                    None => out.terms.push(QueryTerm { term, weight: add }),
+                }
+            }
+        }
+        Ok(out)
+    }
+}
