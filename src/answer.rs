@@ -178,46 +178,53 @@ pub fn excerpt(
     terms: &HashSet<String>,
     analysis: &mut Analysis,
 ) -> (String, Vec<Range<usize>>) {
-    // (paragraph, sentence range, distinct matches, total matches)
-    let mut best: Option<(usize, usize, usize, usize)> = None; // (para, sentence idx, distinct, total)
-    let mut all: Vec<Vec<Range<usize>>> = Vec::new();
-    for (p, para) in article.paragraphs.iter().enumerate() {
-        let sents = sentences(para);
-        for (s, range) in sents.iter().enumerate() {
-            let toks = analysis.terms(&para[range.clone()]);
-            let matched: Vec<&String> = toks.iter().filter(|t| terms.contains(*t)).collect();
-            let distinct = matched.iter().collect::<HashSet<_>>().len();
-            let total = matched.len();
-            if distinct > 0 && best.is_none_or(|(_, _, d, t)| (distinct, total) > (d, t)) {
-                best = Some((p, s, distinct, total));
-            }
+    // Every sentence of the body, in order: (paragraph, byte range in that paragraph).
+    let units: Vec<(usize, Range<usize>)> = article
+        .paragraphs
+        .iter()
+        .enumerate()
+        .flat_map(|(p, para)| sentences(para).into_iter().map(move |r| (p, r)))
+        .collect();
+    if units.is_empty() {
+        return (String::new(), Vec::new());
+    }
+    // The sentence with the most distinct matched terms (then the most matches) wins.
+    let mut best: Option<(usize, usize, usize)> = None; // (unit, distinct, total)
+    for (i, (p, r)) in units.iter().enumerate() {
+        let toks = analysis.terms(&article.paragraphs[*p][r.clone()]);
+        let matched: Vec<&String> = toks.iter().filter(|t| terms.contains(*t)).collect();
+        let distinct = matched.iter().collect::<HashSet<_>>().len();
+        if distinct > 0 && best.is_none_or(|(_, d, t)| (distinct, matched.len()) > (d, t)) {
+            best = Some((i, distinct, matched.len()));
         }
-        all.push(sents);
     }
-    let (p, s) = best.map(|(p, s, _, _)| (p, s)).unwrap_or((0, 0));
-    let Some(para) = article.paragraphs.get(p) else {
-        return (String::new(), Vec::new());
+    let s = best.map(|(i, _, _)| i).unwrap_or(0);
+    let text_of = |lo: usize, hi: usize| -> String {
+        let mut out = String::new();
+        for (p, r) in &units[lo..=hi] {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&article.paragraphs[*p][r.clone()]);
+        }
+        out
     };
-    let sents = &all[p];
-    if sents.is_empty() {
-        return (String::new(), Vec::new());
-    }
-    // Grow the window from the best sentence: forwards first, then back, up to 3 sentences.
+    let len = |lo: usize, hi: usize| text_of(lo, hi).chars().count();
+    // Grow the window from the best sentence, forwards first, up to 3 sentences. It stays in
+    // its paragraph unless that gives too little to read (a short list item, say).
     let (mut lo, mut hi) = (s, s);
-    let len = |lo: usize, hi: usize| para[sents[lo].start..sents[hi].end].chars().count();
-    while hi - lo < 2 {
-        if hi + 1 < sents.len() && len(lo, hi + 1) <= MAX_EXCERPT_CHARS {
+    while hi - lo < 2 && len(lo, hi) <= MAX_EXCERPT_CHARS * 2 / 3 {
+        let short = len(lo, hi) < 150;
+        let same = |a: usize, b: usize| units[a].0 == units[b].0 || short;
+        if hi + 1 < units.len() && same(hi, hi + 1) && len(lo, hi + 1) <= MAX_EXCERPT_CHARS {
             hi += 1;
-        } else if lo > 0 && len(lo - 1, hi) <= MAX_EXCERPT_CHARS {
+        } else if lo > 0 && same(lo - 1, lo) && len(lo - 1, hi) <= MAX_EXCERPT_CHARS {
             lo -= 1;
         } else {
             break;
         }
-        if len(lo, hi) > MAX_EXCERPT_CHARS * 2 / 3 {
-            break;
-        }
     }
-    let text = truncate_words(&para[sents[lo].start..sents[hi].end], MAX_EXCERPT_CHARS);
+    let text = truncate_words(&text_of(lo, hi), MAX_EXCERPT_CHARS);
     let mut highlights: Vec<Range<usize>> = Vec::new();
     for (r, t) in analysis.terms_with_offsets(&text) {
         if !terms.contains(&t) {
@@ -265,6 +272,44 @@ mod tests {
             split("Version 1.5 is out. Next."),
             vec!["Version 1.5 is out.", "Next."]
         );
+    }
+
+    fn article(body: &str) -> Article {
+        let text = format!(
+            "+++\nid = \"a\"\ntitle = \"T\"\nsummary = \"S.\"\nreviewed = 2025-01-01\nevidence = \"rct\"\nconditions = [\"mecfs\"]\n[source]\nname = \"N\"\nurl = \"https://example.org/\"\npublished = \"2020\"\n+++\n{body}"
+        );
+        let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        crate::corpus::parse_article(std::path::Path::new("a.md"), &text, today)
+            .article
+            .expect("valid test article")
+    }
+
+    #[test]
+    fn the_excerpt_is_the_best_sentences_with_marked_words() {
+        let a = article(
+            "Nothing here. Still nothing.\n\nRest days help. Pacing means planning rest between tasks. It is self-led. Unrelated closing words.\n",
+        );
+        let terms: HashSet<String> = ["pace", "rest"].iter().map(|s| s.to_string()).collect();
+        let mut analysis = Analysis::new(&[]);
+        let (text, hl) = excerpt(&a, &terms, &mut analysis);
+        assert_eq!(
+            text,
+            "Pacing means planning rest between tasks. It is self-led. Unrelated closing words."
+        );
+        let marked: Vec<&str> = hl.iter().map(|r| &text[r.clone()]).collect();
+        assert_eq!(marked, vec!["Pacing", "rest"]);
+    }
+
+    #[test]
+    fn a_short_list_item_borrows_its_neighbours() {
+        let a = article("Criteria:\n\n- fatigue;\n- post-exertional malaise;\n- unrefreshing sleep.\n\nAnother paragraph entirely, which is long enough to stand on its own as an excerpt.\n");
+        let terms: HashSet<String> = ["malais"].iter().map(|s| s.to_string()).collect();
+        let (text, hl) = excerpt(&a, &terms, &mut Analysis::new(&[]));
+        assert!(
+            text.starts_with("post-exertional malaise; unrefreshing sleep."),
+            "{text}"
+        );
+        assert_eq!(&text[hl[0].clone()], "malaise");
     }
 
     #[test]

@@ -73,7 +73,8 @@ pub struct EvalArgs {
     /// Evaluate the golden questions of the library instead of a BEIR collection.
     #[arg(long)]
     pub golden: bool,
-    /// Rankings to compare (bm25, fields, fields+synonyms, bm25+rm3, default, or all).
+    /// Rankings to compare (bm25, title-x2, bm25+synonyms, bm25+rm3, bm25+rm3-idf,
+    /// default+proximity, default, or all).
     #[arg(long = "ranking", default_values_t = ["bm25".to_string(), "default".to_string()])]
     pub rankings: Vec<String>,
     /// Print every query's scores too.

@@ -85,16 +85,16 @@ impl Ranking {
     /// Every named variant, plain BM25 first and the default last (for `cairn eval`).
     pub fn variants() -> Vec<Ranking> {
         let standard = Ranking::standard();
+        // Tried and rejected: titles, summaries and tags weighing twice the body.
         let fields = Ranking {
-            name: "fields".into(),
-            title: standard.title,
-            summary: standard.summary,
-            tags: standard.tags,
-            body: standard.body,
+            name: "title-x2".into(),
+            title: 2.0,
+            summary: 2.0,
+            tags: 2.0,
             ..Ranking::bm25()
         };
         let synonyms = Ranking {
-            name: "fields+synonyms".into(),
+            name: "bm25+synonyms".into(),
             feedback: None,
             ..standard.clone()
         };
@@ -128,7 +128,7 @@ impl Ranking {
         ]
     }
 
-    /// A variant by name (`bm25`, `fields`, `fields+synonyms`, `bm25+rm3`, `bm25+rm3-idf`,
+    /// A variant by name (`bm25`, `title-x2`, `bm25+synonyms`, `bm25+rm3`, `bm25+rm3-idf`,
     /// `default+proximity`, `default`).
     pub fn named(name: &str) -> Option<Ranking> {
         Ranking::variants().into_iter().find(|r| r.name == name)
