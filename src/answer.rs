@@ -149,6 +149,28 @@ fn sentences(text: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// Splits `text` into runs that are (true) or are not (false) highlighted. Ranges that overlap
+/// an earlier one, fall outside the text or split a character are ignored, never a panic.
+pub fn highlight_runs<'a>(text: &'a str, highlights: &[Range<usize>]) -> Vec<(&'a str, bool)> {
+    let mut runs = Vec::new();
+    let mut at = 0;
+    for r in highlights {
+        if r.start < at
+            || r.end > text.len()
+            || !text.is_char_boundary(r.start)
+            || !text.is_char_boundary(r.end)
+        {
+            continue;
+        }
+        runs.push((&text[at..r.start], false));
+        runs.push((&text[r.clone()], true));
+        at = r.end;
+    }
+    runs.push((&text[at..], false));
+    runs.retain(|(s, _)| !s.is_empty());
+    runs
+}
+
 /// Cuts `text` to at most `max` characters on a word boundary, adding "...".
 pub fn truncate_words(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

@@ -639,3 +639,54 @@ async fn the_bot_reconnects_after_a_dropped_gateway_and_never_logs_its_token() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cairn_serve_runs_answers_and_stops_cleanly_on_sigterm() {
+    within(async {
+        let double = DiscordDouble::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+            .current_dir(dir.path())
+            .arg("--corpus")
+            .arg(common::corpus_dir())
+            .arg("--index")
+            .arg(dir.path().join("index"))
+            .arg("serve")
+            .env("DISCORD_TOKEN", TOKEN)
+            .env("DISCORD_GUILD_ID", GUILD_ID.to_string())
+            .env("CAIRN_DISCORD_API", double.proxy_url())
+            .env("CAIRN_DATA", dir.path().join("data"))
+            .env("CAIRN_LOG", "debug")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        double.wait_ready(WAIT).await.unwrap();
+        let ask = double.slash(
+            "ask",
+            json!([{"name": "question", "type": 3, "value": "pacing"}]),
+        );
+        double.send_interaction(ask.clone()).await.unwrap();
+        assert_eq!(
+            callback_type(&double.wait_callback(&ask, WAIT).await.unwrap()),
+            5
+        );
+
+        let pid = child.id().unwrap() as libc::pid_t;
+        // SAFETY: sending a signal to our own child process.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+        let out = child.wait_with_output().await.unwrap();
+        let logs = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "exit {:?}: {logs}", out.status);
+        assert!(logs.contains("shutting down"), "{logs}");
+        assert!(!logs.contains(TOKEN), "the token was logged");
+        assert_eq!(double.spec_violations(), Vec::<String>::new());
+        assert_eq!(double.protocol_errors(), Vec::<String>::new());
+    })
+    .await;
+}

@@ -2,7 +2,7 @@
 //! `**word**` otherwise), then each citation's source, dates and evidence level, then the
 //! disclaimer.
 
-use crate::answer::{Answer, Notice};
+use crate::answer::{highlight_runs, Answer, Notice};
 use std::fmt::Write;
 use std::ops::Range;
 
@@ -25,24 +25,16 @@ impl Style {
 
 /// Wraps each highlighted byte range of `text` in `open`/`close`.
 pub fn mark(text: &str, highlights: &[Range<usize>], open: &str, close: &str) -> String {
-    let mut out = String::with_capacity(text.len() + highlights.len() * 4);
-    let mut at = 0;
-    for r in highlights {
-        if r.start < at
-            || r.end > text.len()
-            || !text.is_char_boundary(r.start)
-            || !text.is_char_boundary(r.end)
-        {
-            continue;
-        }
-        out.push_str(&text[at..r.start]);
-        out.push_str(open);
-        out.push_str(&text[r.clone()]);
-        out.push_str(close);
-        at = r.end;
-    }
-    out.push_str(&text[at..]);
-    out
+    highlight_runs(text, highlights)
+        .into_iter()
+        .map(|(run, marked)| {
+            if marked {
+                format!("{open}{run}{close}")
+            } else {
+                run.to_string()
+            }
+        })
+        .collect()
 }
 
 pub fn answer(a: &Answer, style: Style) -> String {

@@ -238,20 +238,7 @@ async fn on_button(
             press
                 .create_response(&ctx.http, CreateInteractionResponse::Acknowledge)
                 .await?;
-            let answer = data.ask(&session, offset, false).await?;
-            data.sessions.remember_page(session_id, offset, &answer);
-            let next = answer
-                .has_more
-                .then_some(answer.offset + answer.citations.len());
-            press
-                .edit_response(
-                    &ctx.http,
-                    EditInteractionResponse::new()
-                        .embed(render::answer_embed(&answer).build())
-                        .components(render::answer_buttons(session_id, answer.offset, next))
-                        .allowed_mentions(render::no_mentions()),
-                )
-                .await?;
+            show_page(ctx, data, press, session_id, &session, offset, false).await?;
         }
         Action::Vote {
             offset, helpful, ..
@@ -300,22 +287,36 @@ async fn on_button(
                     ),
                 )
                 .await?;
-            let answer = data.ask(&session, 0, true).await?;
-            data.sessions.remember_page(session_id, 0, &answer);
-            let next = answer
-                .has_more
-                .then_some(answer.offset + answer.citations.len());
-            press
-                .edit_response(
-                    &ctx.http,
-                    EditInteractionResponse::new()
-                        .embed(render::answer_embed(&answer).build())
-                        .components(render::answer_buttons(session_id, answer.offset, next))
-                        .allowed_mentions(render::no_mentions()),
-                )
-                .await?;
+            show_page(ctx, data, press, session_id, &session, 0, true).await?;
         }
     }
+    Ok(())
+}
+
+/// Searches one page of a session's question and edits it into the acknowledged response.
+async fn show_page(
+    ctx: &serenity::Context,
+    data: &Data,
+    press: &ComponentInteraction,
+    session_id: u64,
+    session: &Session,
+    offset: usize,
+    acknowledged: bool,
+) -> Result<(), Error> {
+    let answer = data.ask(session, offset, acknowledged).await?;
+    data.sessions.remember_page(session_id, offset, &answer);
+    let next = answer
+        .has_more
+        .then_some(answer.offset + answer.citations.len());
+    press
+        .edit_response(
+            &ctx.http,
+            EditInteractionResponse::new()
+                .embed(render::answer_embed(&answer).build())
+                .components(render::answer_buttons(session_id, answer.offset, next))
+                .allowed_mentions(render::no_mentions()),
+        )
+        .await?;
     Ok(())
 }
 

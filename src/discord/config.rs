@@ -1,6 +1,6 @@
 //! The bot's settings from the environment (a `.env` file is loaded first by `cairn serve`):
-//! `DISCORD_TOKEN` (required), `DISCORD_GUILD_ID`, `CAIRN_HELPLINE_COUNTRY`. Errors name the
-//! variable and never echo the token.
+//! `DISCORD_TOKEN` (required), `DISCORD_GUILD_ID`, `CAIRN_HELPLINE_COUNTRY`, and for tests
+//! `CAIRN_DISCORD_API`. Errors name the variable and never echo the token.
 
 use std::fmt;
 
@@ -40,6 +40,8 @@ pub enum ConfigError {
         "CAIRN_HELPLINE_COUNTRY must be a two-letter country code such as GB or US, not `{0}`"
     )]
     BadCountry(String),
+    #[error("CAIRN_DISCORD_API must be an http:// or https:// base URL, not `{0}`")]
+    BadApi(String),
 }
 
 impl BotConfig {
@@ -70,10 +72,17 @@ impl BotConfig {
             Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => Some(c),
             Some(c) => return Err(ConfigError::BadCountry(c)),
         };
+        let api_proxy =
+            match var("CAIRN_DISCORD_API").map(|u| u.trim().trim_end_matches('/').to_string()) {
+                None => None,
+                Some(u) if u.is_empty() => None,
+                Some(u) if u.starts_with("http://") || u.starts_with("https://") => Some(u),
+                Some(u) => return Err(ConfigError::BadApi(u)),
+            };
         Ok(BotConfig {
             token,
             guild_id,
-            api_proxy: None,
+            api_proxy,
             country,
         })
     }

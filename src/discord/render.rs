@@ -2,7 +2,7 @@
 //! user text and excerpts are Markdown-escaped and defused of mentions, every text is cut on a
 //! word boundary with "...", and an embed never exceeds 6000 characters.
 
-use crate::answer::{truncate_words, Answer, Citation, Notice};
+use crate::answer::{highlight_runs, truncate_words, Answer, Citation, Notice};
 use crate::corpus::Article;
 use serenity::all::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
@@ -50,24 +50,16 @@ pub fn escape(text: &str) -> String {
 
 /// Escapes `text` and wraps the highlighted byte ranges in `**`.
 pub fn escape_marked(text: &str, highlights: &[Range<usize>]) -> String {
-    let mut out = String::new();
-    let mut at = 0;
-    for r in highlights {
-        if r.start < at
-            || r.end > text.len()
-            || !text.is_char_boundary(r.start)
-            || !text.is_char_boundary(r.end)
-        {
-            continue;
-        }
-        out.push_str(&escape(&text[at..r.start]));
-        out.push_str("**");
-        out.push_str(&escape(&text[r.clone()]));
-        out.push_str("**");
-        at = r.end;
-    }
-    out.push_str(&escape(&text[at..]));
-    out
+    highlight_runs(text, highlights)
+        .into_iter()
+        .map(|(run, marked)| {
+            if marked {
+                format!("**{}**", escape(run))
+            } else {
+                escape(run)
+            }
+        })
+        .collect()
 }
 
 /// A URL safe inside a Markdown link: parentheses and spaces percent-encoded.
