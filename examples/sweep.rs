@@ -4,7 +4,7 @@
 
 use cairn::corpus::synonyms;
 use cairn::eval::run::run_beir;
-use cairn::search::{Feedback, Ranking};
+use cairn::search::Ranking;
 use std::path::PathBuf;
 
 fn main() -> anyhow::Result<()> {
@@ -15,38 +15,22 @@ fn main() -> anyhow::Result<()> {
     );
     let split = args.next().unwrap_or_else(|| "dev".into());
     let (syns, _) = synonyms::load(&PathBuf::from("corpus/synonyms.toml"));
-    let mut rankings = vec![Ranking::bm25()];
-    for title in [0.5f32, 1.0, 2.0] {
-        for (summary, tags) in [(1.0f32, 1.0f32), (2.0, 2.0)] {
-            for fb in [
-                None,
-                Some(Feedback {
-                    docs: 10,
-                    terms: 30,
-                    original_weight: 0.5,
-                    idf: true,
-                }),
-                Some(Feedback {
-                    docs: 5,
-                    terms: 20,
-                    original_weight: 0.7,
-                    idf: true,
-                }),
-            ] {
-                rankings.push(Ranking {
-                    name: format!(
-                        "t{title} s{summary} fb{:?}",
-                        fb.as_ref().map(|f| (f.docs, f.terms, f.original_weight))
-                    ),
-                    title,
-                    summary,
-                    tags,
-                    feedback: fb,
-                    ..Ranking::standard()
-                });
-            }
-        }
+    let mut rankings = vec![Ranking::bm25(), Ranking::standard()];
+    for w in [1.0f32, 1.5, 2.0, 3.0] {
+        rankings.push(Ranking {
+            name: format!("default+sem{w}"),
+            semantic: w,
+            ..Ranking::standard()
+        });
     }
+    rankings.push(Ranking {
+        name: "sem-only".into(),
+        semantic: 100.0,
+        ..Ranking::bm25()
+    });
+    let encoder = cairn::search::semantic::model_dir_from_env().map(|d| {
+        std::sync::Arc::new(cairn::search::semantic::Encoder::load(&d).expect("model loads"))
+    });
     if dir.ends_with("golden") {
         let mut lib = cairn::Library::open(&cairn::LibraryConfig::new("corpus", None))?;
         let (qs, _) = cairn::corpus::golden::load(&PathBuf::from("corpus/golden.toml"))?;
@@ -60,7 +44,7 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let collection = cairn::eval::load(&dir, &split)?;
-    for r in run_beir(&collection, &syns, &rankings)? {
+    for r in run_beir(&collection, &syns, &rankings, encoder.clone())? {
         let s = r.summary;
         println!(
             "{:<40} {:.4} {:.4} {:.4} {:.4} {:.2}ms",

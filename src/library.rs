@@ -5,6 +5,7 @@
 use crate::answer::{excerpt, Answer, Citation, Notice, DEFAULT_DISCLAIMER};
 use crate::corpus::{self, synonyms, Article, Condition, CorpusError, Problem};
 use crate::safety;
+use crate::search::semantic::{Encoder, SemanticError, SemanticIndex};
 use crate::search::{Engine, IndexDoc, Opened, Ranking, SearchError, SearchIndex};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
@@ -21,6 +22,8 @@ pub struct LibraryConfig {
     pub index_dir: Option<PathBuf>,
     /// Rebuild the index even if it matches the corpus.
     pub force_rebuild: bool,
+    /// A sentence-encoder folder (all-MiniLM-L6-v2) for semantic matching; `None` = lexical only.
+    pub model_dir: Option<PathBuf>,
 }
 
 impl LibraryConfig {
@@ -29,6 +32,7 @@ impl LibraryConfig {
             corpus_dir: corpus_dir.into(),
             index_dir,
             force_rebuild: false,
+            model_dir: None,
         }
     }
 }
@@ -39,6 +43,8 @@ pub enum LibraryError {
     Corpus(#[from] CorpusError),
     #[error(transparent)]
     Search(#[from] SearchError),
+    #[error(transparent)]
+    Semantic(#[from] SemanticError),
 }
 
 /// How a question is asked.
@@ -123,13 +129,22 @@ impl Library {
             }
             None => (SearchIndex::build_in_ram(&docs, &report)?, Opened::Built),
         };
+        let mut engine = Engine::new(index, &syns, Ranking::standard());
+        if let Some(model) = &config.model_dir {
+            let encoder = std::sync::Arc::new(Encoder::load(model)?);
+            let cache = config
+                .index_dir
+                .as_ref()
+                .map(|d| d.join("cairn-embeddings.bin"));
+            engine = engine.with_semantic(SemanticIndex::build(encoder, &docs, cache.as_deref()));
+        }
         Ok(Library {
             articles: loaded
                 .articles
                 .into_iter()
                 .map(|a| (a.id.clone(), a))
                 .collect(),
-            engine: Engine::new(index, &syns, Ranking::standard()),
+            engine,
             problems,
             opened,
             build_time: started.elapsed(),
@@ -153,6 +168,11 @@ impl Library {
     /// Whether the index was reused or built on open, and how long that took.
     pub fn index_status(&self) -> (Opened, Duration) {
         (self.opened, self.build_time)
+    }
+
+    /// Whether semantic matching is on (a sentence encoder is loaded).
+    pub fn has_semantic(&self) -> bool {
+        self.engine.has_semantic()
     }
 
     /// Replaces the ranking (evaluation, experiments).

@@ -33,11 +33,26 @@ pub struct Paths {
     /// Where the search index is kept (rebuilt automatically when the library changes).
     #[arg(long, global = true, env = "CAIRN_INDEX", default_value = "index")]
     pub index: PathBuf,
+    /// Optional sentence-encoder folder (all-MiniLM-L6-v2) for semantic matching; without it
+    /// search is lexical only. See the README for how to install it.
+    #[arg(long, global = true, env = "CAIRN_MODEL")]
+    pub model: Option<PathBuf>,
 }
 
 impl Paths {
     pub fn config(&self) -> LibraryConfig {
-        LibraryConfig::new(&self.corpus, Some(self.index.clone()))
+        let mut config = LibraryConfig::new(&self.corpus, Some(self.index.clone()));
+        config.model_dir = self.model.clone().filter(|m| !m.as_os_str().is_empty());
+        config
+    }
+
+    fn encoder(&self) -> anyhow::Result<Option<std::sync::Arc<crate::search::semantic::Encoder>>> {
+        match self.model.as_ref().filter(|m| !m.as_os_str().is_empty()) {
+            None => Ok(None),
+            Some(dir) => Ok(Some(std::sync::Arc::new(
+                crate::search::semantic::Encoder::load(dir)?,
+            ))),
+        }
     }
 }
 
@@ -342,7 +357,9 @@ fn eval(paths: &Paths, args: EvalArgs) -> anyhow::Result<ExitCode> {
         for p in &problems {
             eprintln!("{p}");
         }
-        let mut lib = Library::open(&LibraryConfig::new(&paths.corpus, None))?;
+        let mut config = paths.config();
+        config.index_dir = None;
+        let mut lib = Library::open(&config)?;
         let reports = run_golden(&mut lib, &questions, &rankings)?;
         (
             format!(
@@ -362,7 +379,7 @@ fn eval(paths: &Paths, args: EvalArgs) -> anyhow::Result<ExitCode> {
         }
         let collection = crate::eval::load(&args.beir, &args.split)?;
         let (syns, _) = synonyms::load(&paths.corpus.join("synonyms.toml"));
-        let reports = run_beir(&collection, &syns, &rankings)?;
+        let reports = run_beir(&collection, &syns, &rankings, paths.encoder()?)?;
         (
             format!(
                 "{} ({} split): {} documents, {} queries",
@@ -375,6 +392,9 @@ fn eval(paths: &Paths, args: EvalArgs) -> anyhow::Result<ExitCode> {
         )
     };
     println!("{title}");
+    if paths.model.is_none() {
+        println!("semantic matching: off (no model; pass --model DIR or set CAIRN_MODEL), so `default` equals `lexical` and `semantic-only` equals `bm25`");
+    }
     println!(
         "{:<16} {:>8} {:>8} {:>8} {:>8} {:>10} {:>10}",
         "ranking", "nDCG@10", "R@10", "R@100", "MRR@10", "mean ms", "p95 ms"

@@ -7,8 +7,10 @@ use super::metrics::{evaluate, QueryMetrics, Summary};
 use crate::corpus::golden::GoldenQuestion;
 use crate::corpus::synonyms::Synonym;
 use crate::library::Library;
+use crate::search::semantic::{Encoder, SemanticIndex};
 use crate::search::{Engine, IndexDoc, Ranking, SearchError, SearchIndex};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// How deep each run goes (recall@100 needs 100).
@@ -25,10 +27,8 @@ pub struct RunReport {
     pub p95_ms: f64,
 }
 
-/// Indexes a BEIR collection in memory: `title` as the title, `text` as the body.
-pub fn index_collection(c: &Collection) -> Result<SearchIndex, SearchError> {
-    let docs: Vec<IndexDoc> = c
-        .docs
+fn index_docs(c: &Collection) -> Vec<IndexDoc> {
+    c.docs
         .iter()
         .map(|d| IndexDoc {
             id: d.id.clone(),
@@ -36,8 +36,12 @@ pub fn index_collection(c: &Collection) -> Result<SearchIndex, SearchError> {
             body: d.text.clone(),
             ..IndexDoc::default()
         })
-        .collect();
-    SearchIndex::build_in_ram(&docs, &|_| {})
+        .collect()
+}
+
+/// Indexes a BEIR collection in memory: `title` as the title, `text` as the body.
+pub fn index_collection(c: &Collection) -> Result<SearchIndex, SearchError> {
+    SearchIndex::build_in_ram(&index_docs(c), &|_| {})
 }
 
 /// Runs every query of `queries` through `search` and scores the run against `qrels`.
@@ -71,14 +75,22 @@ fn score(
     })
 }
 
-/// Evaluates each ranking on a BEIR collection, through one index and one engine.
+/// Evaluates each ranking on a BEIR collection, through one index and one engine. With an
+/// `encoder`, documents are embedded once (cached in the system's temporary folder) and
+/// rankings with a `semantic` weight fuse it in.
 pub fn run_beir(
     collection: &Collection,
     synonyms: &[Synonym],
     rankings: &[Ranking],
+    encoder: Option<Arc<Encoder>>,
 ) -> Result<Vec<RunReport>, SearchError> {
     let index = index_collection(collection)?;
     let mut engine = Engine::new(index, synonyms, Ranking::bm25());
+    if let Some(encoder) = encoder {
+        let docs = index_docs(collection);
+        let cache = std::env::temp_dir().join(format!("cairn-embeddings-{}.bin", docs.len()));
+        engine = engine.with_semantic(SemanticIndex::build(encoder, &docs, Some(&cache)));
+    }
     let mut reports = Vec::new();
     for ranking in rankings {
         engine.set_ranking(ranking.clone());
@@ -165,7 +177,13 @@ mod tests {
             .into_iter()
             .collect(),
         };
-        let reports = run_beir(&collection, &[], &[Ranking::bm25(), Ranking::standard()]).unwrap();
+        let reports = run_beir(
+            &collection,
+            &[],
+            &[Ranking::bm25(), Ranking::standard()],
+            None,
+        )
+        .unwrap();
         assert_eq!(reports.len(), 2);
         for r in &reports {
             assert_eq!(r.summary.queries, 2);

@@ -1,8 +1,10 @@
 //! The search pipeline every caller shares (`/ask`, `cairn ask`, `cairn eval`): analyse the
-//! question, expand it with synonyms, search, and optionally re-search with pseudo-relevance
-//! feedback (RM3: terms that are frequent in the first hits are added to the question).
+//! question, expand it with synonyms, search, optionally re-search with pseudo-relevance
+//! feedback (RM3: terms that are frequent in the first hits are added to the question), and,
+//! when a sentence encoder is loaded, fuse the lexical scores with semantic similarity.
 
 use super::analysis::{Analysis, QueryPlan, QueryTerm};
+use super::semantic::SemanticIndex;
 use super::{Hit, Ranking, SearchError, SearchIndex};
 use crate::corpus::synonyms::Synonym;
 use std::collections::{HashMap, HashSet};
@@ -14,7 +16,11 @@ pub struct Engine {
     ranking: Ranking,
     /// Stems of stop words, never used as feedback terms.
     stop_stems: HashSet<String>,
+    semantic: Option<SemanticIndex>,
 }
+
+/// How many candidates each side (lexical, semantic) contributes to score fusion.
+const FUSION_POOL: usize = 100;
 
 impl Engine {
     pub fn new(index: SearchIndex, synonyms: &[Synonym], ranking: Ranking) -> Engine {
@@ -25,7 +31,19 @@ impl Engine {
             analysis,
             ranking,
             stop_stems,
+            semantic: None,
         }
+    }
+
+    /// Adds semantic similarity (used when the ranking's `semantic` weight is above 0).
+    pub fn with_semantic(mut self, semantic: SemanticIndex) -> Engine {
+        self.semantic = Some(semantic);
+        self
+    }
+
+    /// Whether a sentence encoder is loaded.
+    pub fn has_semantic(&self) -> bool {
+        self.semantic.is_some()
     }
 
     pub fn ranking(&self) -> &Ranking {
@@ -54,6 +72,47 @@ impl Engine {
 
     /// The top `limit` hits for a question, with the question's plan.
     pub fn search(
+        &self,
+        question: &str,
+        condition: Option<&str>,
+        limit: usize,
+    ) -> Result<(QueryPlan, Vec<Hit>), SearchError> {
+        let semantic = self
+            .semantic
+            .as_ref()
+            .filter(|_| self.ranking.semantic > 0.0);
+        let Some(semantic) = semantic else {
+            return self.lexical(question, condition, limit);
+        };
+        let (plan, lexical) = self.lexical(question, condition, limit.max(FUSION_POOL))?;
+        let query = semantic.encoder.embed(question);
+        let similarity = semantic.similarities(&query);
+        let top = lexical.iter().map(|h| h.score).fold(0.0f32, f32::max);
+        let mut fused: Vec<Hit> = lexical
+            .into_iter()
+            .map(|mut h| {
+                let lex = if top > 0.0 { h.score / top } else { 0.0 };
+                h.score = lex
+                    + self.ranking.semantic * similarity.get(h.id.as_str()).copied().unwrap_or(0.0);
+                h
+            })
+            .collect();
+        for (id, cos) in semantic.nearest(&query, condition, FUSION_POOL) {
+            if !fused.iter().any(|h| h.id == id) {
+                fused.push(Hit {
+                    id,
+                    score: self.ranking.semantic * cos,
+                    addr: None,
+                });
+            }
+        }
+        fused.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        fused.truncate(limit);
+        Ok((plan, fused))
+    }
+
+    /// The lexical part: BM25 with synonyms, then RM3 feedback if the ranking asks for it.
+    fn lexical(
         &self,
         question: &str,
         condition: Option<&str>,

