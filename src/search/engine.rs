@@ -21,6 +21,8 @@ pub struct Engine {
 
 /// How many candidates each side (lexical, semantic) contributes to score fusion.
 const FUSION_POOL: usize = 100;
+/// The least cosine similarity for a document found by meaning alone.
+const MIN_SEMANTIC_ONLY: f32 = 0.25;
 
 impl Engine {
     pub fn new(index: SearchIndex, synonyms: &[Synonym], ranking: Ranking) -> Engine {
@@ -85,6 +87,10 @@ impl Engine {
             return self.lexical(question, condition, limit);
         };
         let (plan, lexical) = self.lexical(question, condition, limit.max(FUSION_POOL))?;
+        if plan.is_empty() {
+            // Nothing searchable (only symbols or emoji): no meaning to match either.
+            return Ok((plan, lexical));
+        }
         let query = semantic.encoder.embed(question);
         let similarity = semantic.similarities(&query);
         let top = lexical.iter().map(|h| h.score).fold(0.0f32, f32::max);
@@ -98,7 +104,9 @@ impl Engine {
             })
             .collect();
         for (id, cos) in semantic.nearest(&query, condition, FUSION_POOL) {
-            if !fused.iter().any(|h| h.id == id) {
+            // A document that shares no word with the question must at least be close in
+            // meaning; this keeps unrelated questions from getting arbitrary answers.
+            if cos >= MIN_SEMANTIC_ONLY && !fused.iter().any(|h| h.id == id) {
                 fused.push(Hit {
                     id,
                     score: self.ranking.semantic * cos,

@@ -99,12 +99,89 @@ struct Layer {
     ln2: LayerNorm,
 }
 
-/// The sentence encoder: tokenizer and weights.
-pub struct Encoder {
+/// BERT's uncased WordPiece tokenizer over a `vocab.txt`.
+pub struct WordPiece {
     vocab: HashMap<String, u32>,
     unk: u32,
     cls: u32,
     sep: u32,
+}
+
+impl WordPiece {
+    /// Reads a vocabulary (one token per line, the line number is the id).
+    pub fn from_vocab(text: &str) -> Result<WordPiece, String> {
+        let vocab: HashMap<String, u32> = text
+            .lines()
+            .enumerate()
+            .map(|(i, w)| (w.to_string(), i as u32))
+            .collect();
+        let special = |t: &str| vocab.get(t).copied().ok_or_else(|| format!("no {t} token"));
+        Ok(WordPiece {
+            unk: special("[UNK]")?,
+            cls: special("[CLS]")?,
+            sep: special("[SEP]")?,
+            vocab,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.vocab.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.vocab.is_empty()
+    }
+
+    /// Word pieces of `text`, with [CLS] and [SEP], at most [`MAX_TOKENS`].
+    pub fn tokenize(&self, text: &str) -> Vec<u32> {
+        let mut ids = vec![self.cls];
+        'words: for word in basic_words(text) {
+            let chars: Vec<char> = word.chars().collect();
+            if chars.len() > 100 {
+                ids.push(self.unk);
+                continue;
+            }
+            let mut pieces = Vec::new();
+            let mut start = 0;
+            while start < chars.len() {
+                let mut end = chars.len();
+                let mut found = None;
+                while start < end {
+                    let mut piece: String = chars[start..end].iter().collect();
+                    if start > 0 {
+                        piece.insert_str(0, "##");
+                    }
+                    if let Some(&id) = self.vocab.get(&piece) {
+                        found = Some(id);
+                        break;
+                    }
+                    end -= 1;
+                }
+                match found {
+                    Some(id) => {
+                        pieces.push(id);
+                        start = end;
+                    }
+                    None => {
+                        ids.push(self.unk);
+                        continue 'words;
+                    }
+                }
+            }
+            ids.extend(pieces);
+            if ids.len() >= MAX_TOKENS - 1 {
+                break;
+            }
+        }
+        ids.truncate(MAX_TOKENS - 1);
+        ids.push(self.sep);
+        ids
+    }
+}
+
+/// The sentence encoder: tokenizer and weights.
+pub struct Encoder {
+    tokenizer: WordPiece,
     word: Vec<f32>,
     pos: Vec<f32>,
     kind: Vec<f32>,
@@ -112,6 +189,45 @@ pub struct Encoder {
     layers: Vec<Layer>,
     /// A short digest of the weights file (size), to key caches.
     pub model_id: String,
+}
+
+/// The named tensors of a weights file, taken out one by one with their expected sizes.
+struct Tensors {
+    map: HashMap<String, Vec<f32>>,
+    path: PathBuf,
+}
+
+impl Tensors {
+    fn take(&mut self, name: &str, len: usize) -> Result<Vec<f32>, SemanticError> {
+        let v = self
+            .map
+            .remove(name)
+            .or_else(|| self.map.remove(&format!("bert.{name}")))
+            .unwrap_or_default();
+        if v.len() != len {
+            return Err(SemanticError::Invalid {
+                path: self.path.clone(),
+                message: format!("{name} has {} values, expected {len}", v.len()),
+            });
+        }
+        Ok(v)
+    }
+
+    fn linear(&mut self, prefix: &str, inp: usize, out: usize) -> Result<Linear, SemanticError> {
+        Ok(Linear {
+            w: self.take(&format!("{prefix}.weight"), inp * out)?,
+            b: self.take(&format!("{prefix}.bias"), out)?,
+            inp,
+            out,
+        })
+    }
+
+    fn norm(&mut self, prefix: &str) -> Result<LayerNorm, SemanticError> {
+        Ok(LayerNorm {
+            g: self.take(&format!("{prefix}.weight"), DIM)?,
+            b: self.take(&format!("{prefix}.bias"), DIM)?,
+        })
+    }
 }
 
 /// Reads a safetensors file into named f32 tensors.
@@ -170,80 +286,38 @@ impl Encoder {
                 path: vocab_path.clone(),
                 source,
             })?;
-        let vocab: HashMap<String, u32> = vocab_text
-            .lines()
-            .enumerate()
-            .map(|(i, w)| (w.to_string(), i as u32))
-            .collect();
-        let special = |t: &str| {
-            vocab.get(t).copied().ok_or_else(|| SemanticError::Invalid {
+        let tokenizer =
+            WordPiece::from_vocab(&vocab_text).map_err(|message| SemanticError::Invalid {
                 path: vocab_path.clone(),
-                message: format!("no {t} token"),
-            })
-        };
-        let (unk, cls, sep) = (special("[UNK]")?, special("[CLS]")?, special("[SEP]")?);
-
-        let mut t = read_safetensors(&weights_path)?;
+                message,
+            })?;
         let size = std::fs::metadata(&weights_path)
             .map(|m| m.len())
             .unwrap_or(0);
-        let mut take = |name: &str, len: usize| -> Result<Vec<f32>, SemanticError> {
-            let key = [name.to_string(), format!("bert.{name}")]
-                .into_iter()
-                .find(|k| t.contains_key(k));
-            let v = key.and_then(|k| t.remove(&k)).unwrap_or_default();
-            if v.len() != len {
-                return Err(SemanticError::Invalid {
-                    path: weights_path.clone(),
-                    message: format!("{name} has {} values, expected {len}", v.len()),
-                });
-            }
-            Ok(v)
+        let mut t = Tensors {
+            map: read_safetensors(&weights_path)?,
+            path: weights_path,
         };
-        let lin = |t: &mut dyn FnMut(&str, usize) -> Result<Vec<f32>, SemanticError>,
-                   prefix: &str,
-                   inp: usize,
-                   out: usize|
-         -> Result<Linear, SemanticError> {
-            Ok(Linear {
-                w: t(&format!("{prefix}.weight"), inp * out)?,
-                b: t(&format!("{prefix}.bias"), out)?,
-                inp,
-                out,
-            })
-        };
-        let norm = |t: &mut dyn FnMut(&str, usize) -> Result<Vec<f32>, SemanticError>,
-                    prefix: &str|
-         -> Result<LayerNorm, SemanticError> {
-            Ok(LayerNorm {
-                g: t(&format!("{prefix}.weight"), DIM)?,
-                b: t(&format!("{prefix}.bias"), DIM)?,
-            })
-        };
-        let vocab_size = vocab.len();
-        let word = take("embeddings.word_embeddings.weight", vocab_size * DIM)?;
-        let pos = take("embeddings.position_embeddings.weight", 512 * DIM)?;
-        let kind = take("embeddings.token_type_embeddings.weight", 2 * DIM)?;
-        let ln = norm(&mut take, "embeddings.LayerNorm")?;
+        let word = t.take("embeddings.word_embeddings.weight", tokenizer.len() * DIM)?;
+        let pos = t.take("embeddings.position_embeddings.weight", 512 * DIM)?;
+        let kind = t.take("embeddings.token_type_embeddings.weight", 2 * DIM)?;
+        let ln = t.norm("embeddings.LayerNorm")?;
         let mut layers = Vec::with_capacity(LAYERS);
         for i in 0..LAYERS {
             let p = format!("encoder.layer.{i}");
             layers.push(Layer {
-                q: lin(&mut take, &format!("{p}.attention.self.query"), DIM, DIM)?,
-                k: lin(&mut take, &format!("{p}.attention.self.key"), DIM, DIM)?,
-                v: lin(&mut take, &format!("{p}.attention.self.value"), DIM, DIM)?,
-                o: lin(&mut take, &format!("{p}.attention.output.dense"), DIM, DIM)?,
-                ln1: norm(&mut take, &format!("{p}.attention.output.LayerNorm"))?,
-                up: lin(&mut take, &format!("{p}.intermediate.dense"), DIM, FFN)?,
-                down: lin(&mut take, &format!("{p}.output.dense"), FFN, DIM)?,
-                ln2: norm(&mut take, &format!("{p}.output.LayerNorm"))?,
+                q: t.linear(&format!("{p}.attention.self.query"), DIM, DIM)?,
+                k: t.linear(&format!("{p}.attention.self.key"), DIM, DIM)?,
+                v: t.linear(&format!("{p}.attention.self.value"), DIM, DIM)?,
+                o: t.linear(&format!("{p}.attention.output.dense"), DIM, DIM)?,
+                ln1: t.norm(&format!("{p}.attention.output.LayerNorm"))?,
+                up: t.linear(&format!("{p}.intermediate.dense"), DIM, FFN)?,
+                down: t.linear(&format!("{p}.output.dense"), FFN, DIM)?,
+                ln2: t.norm(&format!("{p}.output.LayerNorm"))?,
             });
         }
         Ok(Encoder {
-            vocab,
-            unk,
-            cls,
-            sep,
+            tokenizer,
             word,
             pos,
             kind,
@@ -253,50 +327,9 @@ impl Encoder {
         })
     }
 
-    /// BERT (uncased) word pieces of `text`, with [CLS] and [SEP], at most [`MAX_TOKENS`].
+    /// The model's word pieces of `text`.
     pub fn tokenize(&self, text: &str) -> Vec<u32> {
-        let mut ids = vec![self.cls];
-        'words: for word in basic_words(text) {
-            let chars: Vec<char> = word.chars().collect();
-            if chars.len() > 100 {
-                ids.push(self.unk);
-                continue;
-            }
-            let mut pieces = Vec::new();
-            let mut start = 0;
-            while start < chars.len() {
-                let mut end = chars.len();
-                let mut found = None;
-                while start < end {
-                    let mut piece: String = chars[start..end].iter().collect();
-                    if start > 0 {
-                        piece.insert_str(0, "##");
-                    }
-                    if let Some(&id) = self.vocab.get(&piece) {
-                        found = Some(id);
-                        break;
-                    }
-                    end -= 1;
-                }
-                match found {
-                    Some(id) => {
-                        pieces.push(id);
-                        start = end;
-                    }
-                    None => {
-                        ids.push(self.unk);
-                        continue 'words;
-                    }
-                }
-            }
-            ids.extend(pieces);
-            if ids.len() >= MAX_TOKENS - 1 {
-                break;
-            }
-        }
-        ids.truncate(MAX_TOKENS - 1);
-        ids.push(self.sep);
-        ids
+        self.tokenizer.tokenize(text)
     }
 
     /// The unit-length embedding of `text` (mean of the last layer over all tokens).
@@ -612,6 +645,21 @@ mod tests {
             vec!["hello", ",", "me", "/", "cfs", "world", "!"]
         );
         assert_eq!(basic_words("纤维a"), vec!["纤", "维", "a"]);
+    }
+
+    #[test]
+    fn word_pieces_match_bert() {
+        let vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\nun\n##aff\n##able\nhello\n,\n!";
+        let wp = WordPiece::from_vocab(vocab).unwrap();
+        assert_eq!(
+            wp.tokenize("Unaffable, hello!"),
+            vec![2, 4, 5, 6, 8, 7, 9, 3]
+        );
+        // A word that cannot be split into known pieces is one [UNK].
+        assert_eq!(wp.tokenize("unxyz hello"), vec![2, 1, 7, 3]);
+        let long = "hello ".repeat(500);
+        assert_eq!(wp.tokenize(&long).len(), MAX_TOKENS);
+        assert!(WordPiece::from_vocab("a\nb").is_err());
     }
 
     #[test]
