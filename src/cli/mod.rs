@@ -42,15 +42,20 @@ pub struct Paths {
 impl Paths {
     pub fn config(&self) -> LibraryConfig {
         let mut config = LibraryConfig::new(&self.corpus, Some(self.index.clone()));
-        config.model_dir = self.model.clone().filter(|m| !m.as_os_str().is_empty());
+        config.model_dir = self.model_dir();
         config
     }
 
+    /// The model folder, if one was given (an empty `CAIRN_MODEL=` means none).
+    fn model_dir(&self) -> Option<PathBuf> {
+        self.model.clone().filter(|m| !m.as_os_str().is_empty())
+    }
+
     fn encoder(&self) -> anyhow::Result<Option<std::sync::Arc<crate::search::semantic::Encoder>>> {
-        match self.model.as_ref().filter(|m| !m.as_os_str().is_empty()) {
+        match self.model_dir() {
             None => Ok(None),
             Some(dir) => Ok(Some(std::sync::Arc::new(
-                crate::search::semantic::Encoder::load(dir)?,
+                crate::search::semantic::Encoder::load(&dir)?,
             ))),
         }
     }
@@ -392,7 +397,7 @@ fn eval(paths: &Paths, args: EvalArgs) -> anyhow::Result<ExitCode> {
         )
     };
     println!("{title}");
-    if paths.model.is_none() {
+    if paths.model_dir().is_none() {
         println!("semantic matching: off (no model; pass --model DIR or set CAIRN_MODEL), so `default` equals `lexical` and `semantic-only` equals `bm25`");
     }
     println!(
