@@ -300,7 +300,11 @@ fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
         .init();
 
     let lib = std::sync::Arc::new(open(paths)?);
-    tracing::info!(articles = lib.articles().count(), "library loaded");
+    tracing::info!(
+        articles = lib.articles().count(),
+        semantic = lib.has_semantic(),
+        "library loaded"
+    );
     let feedback = std::sync::Arc::new(crate::feedback::FeedbackStore::open(
         &args.data.join("feedback.json"),
     )?);
