@@ -92,24 +92,28 @@ impl Engine {
             return Ok((plan, lexical));
         }
         let query = semantic.encoder.embed(question);
-        let similarity = semantic.similarities(&query);
+        let scores = semantic.scores(&query);
         let top = lexical.iter().map(|h| h.score).fold(0.0f32, f32::max);
+        let weight = self.ranking.semantic;
+        let mut seen: HashSet<String> = HashSet::new();
         let mut fused: Vec<Hit> = lexical
             .into_iter()
             .map(|mut h| {
                 let lex = if top > 0.0 { h.score / top } else { 0.0 };
-                h.score = lex
-                    + self.ranking.semantic * similarity.get(h.id.as_str()).copied().unwrap_or(0.0);
+                let cos = semantic.position(&h.id).map_or(0.0, |i| scores[i]);
+                h.score = lex + weight * cos;
+                seen.insert(h.id.clone());
                 h
             })
             .collect();
-        for (id, cos) in semantic.nearest(&query, condition, FUSION_POOL) {
+        for i in semantic.nearest(&scores, condition, FUSION_POOL) {
             // A document that shares no word with the question must at least be close in
             // meaning; this keeps unrelated questions from getting arbitrary answers.
-            if cos >= MIN_SEMANTIC_ONLY && !fused.iter().any(|h| h.id == id) {
+            let id = semantic.id(i);
+            if scores[i] >= MIN_SEMANTIC_ONLY && !seen.contains(id) {
                 fused.push(Hit {
-                    id,
-                    score: self.ranking.semantic * cos,
+                    id: id.to_string(),
+                    score: weight * scores[i],
                     addr: None,
                 });
             }

@@ -515,6 +515,7 @@ fn erf(x: f32) -> f32 {
 pub struct SemanticIndex {
     pub encoder: std::sync::Arc<Encoder>,
     ids: Vec<String>,
+    by_id: HashMap<String, usize>,
     conditions: Vec<Vec<String>>,
     vectors: Vec<Vec<f32>>,
 }
@@ -556,40 +557,40 @@ impl SemanticIndex {
         SemanticIndex {
             encoder,
             ids: docs.iter().map(|d| d.id.clone()).collect(),
+            by_id: docs
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.id.clone(), i))
+                .collect(),
             conditions: docs.iter().map(|d| d.conditions.clone()).collect(),
             vectors,
         }
     }
 
-    /// The `limit` documents closest to `query` (a unit vector), restricted to `condition`.
-    pub fn nearest(
-        &self,
-        query: &[f32],
-        condition: Option<&str>,
-        limit: usize,
-    ) -> Vec<(String, f32)> {
-        let mut scored: Vec<(usize, f32)> = self
-            .vectors
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| condition.is_none_or(|c| self.conditions[*i].iter().any(|x| x == c)))
-            .map(|(i, v)| (i, cosine(query, v)))
-            .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
-        scored.truncate(limit);
-        scored
-            .into_iter()
-            .map(|(i, s)| (self.ids[i].clone(), s))
-            .collect()
+    /// Cosine similarity of `query` (a unit vector) to every document, in document order.
+    pub fn scores(&self, query: &[f32]) -> Vec<f32> {
+        self.vectors.iter().map(|v| cosine(query, v)).collect()
     }
 
-    /// Cosine similarity of `query` to each document, by id.
-    pub fn similarities(&self, query: &[f32]) -> HashMap<&str, f32> {
-        self.ids
-            .iter()
-            .zip(&self.vectors)
-            .map(|(id, v)| (id.as_str(), cosine(query, v)))
-            .collect()
+    /// The document at position `i` of [`SemanticIndex::scores`].
+    pub fn id(&self, i: usize) -> &str {
+        &self.ids[i]
+    }
+
+    /// The `limit` best of `scores` among documents tagged `condition` (any when `None`), as
+    /// positions.
+    pub fn nearest(&self, scores: &[f32], condition: Option<&str>, limit: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..scores.len())
+            .filter(|&i| condition.is_none_or(|c| self.conditions[i].iter().any(|x| x == c)))
+            .collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        order.truncate(limit);
+        order
+    }
+
+    /// Position of a document in [`SemanticIndex::scores`].
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
     }
 }
 
