@@ -16,18 +16,14 @@ fn main() -> anyhow::Result<()> {
     let split = args.next().unwrap_or_else(|| "dev".into());
     let (syns, _) = synonyms::load(&PathBuf::from("corpus/synonyms.toml"));
     let mut rankings = vec![Ranking::bm25(), Ranking::standard()];
-    for w in [1.0f32, 1.5, 2.0, 3.0] {
+    for t in [1.25f32, 1.5, 2.0] {
         rankings.push(Ranking {
-            name: format!("default+sem{w}"),
-            semantic: w,
+            name: format!("default title/summary x{t}"),
+            title: t,
+            summary: t,
             ..Ranking::standard()
         });
     }
-    rankings.push(Ranking {
-        name: "sem-only".into(),
-        semantic: 100.0,
-        ..Ranking::bm25()
-    });
     let encoder = cairn::search::semantic::model_dir_from_env().map(|d| {
         std::sync::Arc::new(cairn::search::semantic::Encoder::load(&d).expect("model loads"))
     });
