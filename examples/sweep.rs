@@ -24,9 +24,12 @@ fn main() -> anyhow::Result<()> {
             ..Ranking::standard()
         });
     }
-    let encoder = cairn::search::semantic::model_dir_from_env().map(|d| {
-        std::sync::Arc::new(cairn::search::semantic::Encoder::load(&d).expect("model loads"))
-    });
+    let encoder = std::env::var_os("CAIRN_MODEL")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .map(|d| {
+            std::sync::Arc::new(cairn::search::semantic::Encoder::load(&d).expect("model loads"))
+        });
     if dir.ends_with("golden") {
         let mut lib = cairn::Library::open(&cairn::LibraryConfig::new("corpus", None))?;
         let (qs, _) = cairn::corpus::golden::load(&PathBuf::from("corpus/golden.toml"))?;

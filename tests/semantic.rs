@@ -21,6 +21,13 @@ fn model() -> Option<PathBuf> {
     dir
 }
 
+/// The bundled library, in memory, with semantic matching on.
+fn bundled_with_model(dir: PathBuf) -> Library {
+    let mut config = LibraryConfig::new(common::corpus_dir(), None);
+    config.model_dir = Some(dir);
+    Library::open(&config).expect("the library opens with the model")
+}
+
 #[test]
 fn the_encoder_reproduces_sentence_transformers() {
     let Some(dir) = model() else { return };
@@ -42,9 +49,7 @@ fn the_encoder_reproduces_sentence_transformers() {
 #[test]
 fn with_the_model_the_golden_questions_still_pass_and_meaning_matches() {
     let Some(dir) = model() else { return };
-    let mut config = LibraryConfig::new(common::corpus_dir(), None);
-    config.model_dir = Some(dir);
-    let lib = Library::open(&config).unwrap();
+    let lib = bundled_with_model(dir);
     assert!(lib.has_semantic());
     let (questions, _) = golden::load(&common::corpus_dir().join("golden.toml")).unwrap();
     let mut misses = Vec::new();
@@ -108,9 +113,7 @@ fn embeddings_are_cached_beside_the_index() {
 #[test]
 fn with_the_model_nonsense_still_finds_nothing() {
     let Some(dir) = model() else { return };
-    let mut config = LibraryConfig::new(common::corpus_dir(), None);
-    config.model_dir = Some(dir);
-    let lib = Library::open(&config).unwrap();
+    let lib = bundled_with_model(dir);
     for q in ["", "🙂🙃🤒", "(*&^%$#@!)", "qwxz zzkv plimf"] {
         let a = lib.ask(q, &AskOptions::default()).unwrap();
         assert!(

@@ -48,16 +48,8 @@ impl Engine {
         self.semantic.is_some()
     }
 
-    pub fn ranking(&self) -> &Ranking {
-        &self.ranking
-    }
-
     pub fn set_ranking(&mut self, ranking: Ranking) {
         self.ranking = ranking;
-    }
-
-    pub fn index(&self) -> &SearchIndex {
-        &self.index
     }
 
     /// A copy of the analysis (cheap), e.g. for highlighting.
@@ -181,13 +173,13 @@ impl Engine {
                 *model.entry(t.to_string()).or_default() += doc_weight * n as f32 / len;
             }
         }
+        let mut top: Vec<(String, f32)> = model.into_iter().collect();
         if prf.idf {
-            for (t, w) in model.iter_mut() {
-                let (df, n) = self.index.body_doc_freq(t)?;
-                *w *= ((n as f32 + 1.0) / (df as f32 + 1.0)).ln().max(0.0);
+            let idf = self.index.body_idf(top.iter().map(|(t, _)| t.as_str()))?;
+            for ((_, w), idf) in top.iter_mut().zip(idf) {
+                *w *= idf;
             }
         }
-        let mut top: Vec<(String, f32)> = model.into_iter().collect();
         top.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         top.truncate(prf.terms);
         let mass: f32 = top.iter().map(|(_, w)| w).sum();

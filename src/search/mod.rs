@@ -102,10 +102,8 @@ pub enum Opened {
 
 /// A searchable index over a set of documents.
 pub struct SearchIndex {
-    index: Index,
     reader: IndexReader,
     fields: Fields,
-    docs: usize,
 }
 
 impl SearchIndex {
@@ -196,22 +194,7 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let docs = reader.searcher().num_docs() as usize;
-        Ok(SearchIndex {
-            index,
-            reader,
-            fields,
-            docs,
-        })
-    }
-
-    /// How many documents the index holds.
-    pub fn len(&self) -> usize {
-        self.docs
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.docs == 0
+        Ok(SearchIndex { reader, fields })
     }
 
     /// The top `limit` documents for `plan`, restricted to `condition` when given.
@@ -331,11 +314,19 @@ impl SearchIndex {
         }
     }
 
-    /// In how many documents' bodies `term` (analysed) occurs, and how many documents there are.
-    pub fn body_doc_freq(&self, term: &str) -> Result<(u64, u64), SearchError> {
+    /// Each term's idf in the bodies, `ln((N + 1) / (df + 1))`, from one searcher.
+    pub fn body_idf<'a>(
+        &self,
+        terms: impl Iterator<Item = &'a str>,
+    ) -> Result<Vec<f32>, SearchError> {
         let searcher = self.reader.searcher();
-        let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, term))?;
-        Ok((df, searcher.num_docs()))
+        let n = searcher.num_docs() as f32;
+        terms
+            .map(|t| {
+                let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, t))?;
+                Ok(((n + 1.0) / (df as f32 + 1.0)).ln().max(0.0))
+            })
+            .collect()
     }
 
     /// The stored title and body of each hit, as one text.
@@ -360,11 +351,6 @@ impl SearchIndex {
             out.push(text);
         }
         Ok(out)
-    }
-
-    /// The underlying tantivy index.
-    pub fn index(&self) -> &Index {
-        &self.index
     }
 }
 

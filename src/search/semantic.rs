@@ -628,13 +628,6 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// The model folder from `CAIRN_MODEL`, if set.
-pub fn model_dir_from_env() -> Option<PathBuf> {
-    std::env::var_os("CAIRN_MODEL")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
