@@ -4,7 +4,7 @@
 //! `discord` each render an [`Answer`] their own way.
 
 use crate::corpus::{Article, Condition, Evidence};
-use crate::safety::Helpline;
+use crate::safety::{Helpline, Screening};
 use crate::search::Analysis;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -30,6 +30,15 @@ pub struct Answer {
     /// True when the search was not run because the question contains crisis language; the
     /// caller may offer to run it anyway (`AskOptions::crisis_acknowledged`).
     pub search_withheld: bool,
+    /// What the safety check found (no question text).
+    pub screening: Screening,
+}
+
+impl Answer {
+    /// Where the next page starts, when there is one.
+    pub fn next_offset(&self) -> Option<usize> {
+        self.has_more.then_some(self.offset + self.citations.len())
+    }
 }
 
 /// One cited excerpt.
@@ -62,6 +71,8 @@ pub enum Notice {
     Crisis {
         message: String,
         helplines: Vec<Helpline>,
+        /// Whether the member can still ask for the library's results.
+        results_on_request: bool,
     },
     /// An emergency symptom: call emergency services first.
     Emergency { message: String },
@@ -73,16 +84,26 @@ pub enum Notice {
 }
 
 impl Notice {
-    pub fn crisis(helplines: Vec<Helpline>) -> Notice {
+    /// The crisis reply: warm and brief, no method detail, helplines first (safe-messaging).
+    pub fn crisis(helplines: Vec<Helpline>, results_on_request: bool) -> Notice {
         Notice::Crisis {
-            message: "It sounds like you might be going through something really hard. You don't have to face it alone: please reach out to someone now. These lines are free and confidential.".into(),
+            message: "It sounds like you are going through something really painful right now, and I'm glad you said something. You don't have to carry this alone. Please reach out to one of these free, confidential lines, or to someone you trust, now. If you are in immediate danger, call your local emergency number.".into(),
             helplines,
+            results_on_request,
         }
     }
 
-    pub fn emergency(what: &str) -> Notice {
+    /// An emergency notice: call the emergency number first (the country's, when known).
+    pub fn emergency(what: &str, number: Option<&str>) -> Notice {
+        let call = match number {
+            Some(n) => format!("call {n}"),
+            None => "call your local emergency number (for example 999, 112, 911, 000 or 111)"
+                .to_string(),
+        };
         Notice::Emergency {
-            message: format!("If you or someone near you has {what} now, call your local emergency number (999, 112, 911 or 000) before anything else."),
+            message: format!(
+                "If you or someone near you has {what} now, {call} before anything else."
+            ),
         }
     }
 

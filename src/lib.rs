@@ -10,6 +10,7 @@ pub mod discord;
 pub mod eval;
 pub mod feedback;
 pub mod library;
+pub mod privacy;
 pub mod safety;
 pub mod search;
 

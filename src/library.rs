@@ -4,12 +4,14 @@
 
 use crate::answer::{excerpt, Answer, Citation, Notice, DEFAULT_DISCLAIMER};
 use crate::corpus::{self, synonyms, Article, Condition, CorpusError, Problem};
-use crate::safety;
+use crate::safety::{Safety, Screening};
 use crate::search::semantic::{Encoder, SemanticError, SemanticIndex};
-use crate::search::{Engine, IndexDoc, Opened, Ranking, SearchError, SearchIndex};
+use crate::search::{
+    Analysis, Engine, IndexDoc, Opened, QueryPlan, Ranking, SearchError, SearchIndex,
+};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -80,6 +82,40 @@ impl Default for AskOptions {
     }
 }
 
+/// Articles with their scores, best first.
+type Ranked<'a> = Vec<(&'a Article, f32)>;
+
+/// How well the best article covers a question (see [`Library::relevance`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Relevance {
+    /// The idf-weighted share of the question's terms and synonym groups found, 0 to 1.
+    pub coverage: f32,
+    /// How many of them were found, of how many.
+    pub matched: usize,
+    pub units: usize,
+    /// How many of the question's terms no article contains at all.
+    pub unknown: usize,
+    /// Whether a found one is library vocabulary: a word of an article's tags, a condition,
+    /// or a synonym.
+    pub vocabulary: bool,
+}
+
+/// The coverage above which an article answers whatever words it shares.
+pub const RELEVANCE_FLOOR: f32 = 0.5;
+
+impl Relevance {
+    /// The relevance floor: never pad an answer with weak matches. An article answers when it
+    /// covers at least [`RELEVANCE_FLOOR`] of the question, when it contains at least three of
+    /// the question's terms, or when the question uses the library's vocabulary and every word
+    /// of it is known to the library. Chosen on the golden questions and the off-topic set
+    /// (`tests/safety/offtopic.txt`) with `cargo run --release --example safety_threshold`.
+    pub fn enough(&self) -> bool {
+        self.coverage >= RELEVANCE_FLOOR
+            || self.matched >= 3
+            || (self.vocabulary && self.unknown == 0)
+    }
+}
+
 /// Overdue articles keep this fraction of their score.
 const OVERDUE_PENALTY: f32 = 0.8;
 /// At most this many matches are considered for paging.
@@ -89,6 +125,9 @@ pub const MAX_RESULTS: usize = 50;
 pub struct Library {
     articles: BTreeMap<String, Article>,
     engine: Engine,
+    safety: Safety,
+    /// Analysed words of tags, conditions and synonyms: what the library is about.
+    vocabulary: HashSet<String>,
     problems: Vec<Problem>,
     opened: Opened,
     build_time: Duration,
@@ -109,8 +148,10 @@ impl Library {
         let today = chrono::Local::now().date_naive();
         let loaded = corpus::load_dir(&config.corpus_dir, today)?;
         let (syns, syn_problems) = synonyms::load(&config.corpus_dir.join("synonyms.toml"));
+        let (mut safety, safety_problems) = Safety::load(&config.corpus_dir);
         let mut problems = loaded.problems;
         problems.extend(syn_problems);
+        problems.extend(safety_problems);
 
         let docs: Vec<IndexDoc> = loaded.articles.iter().map(index_doc).collect();
         let total = docs.len();
@@ -132,19 +173,23 @@ impl Library {
         let mut engine = Engine::new(index, &syns, Ranking::standard());
         if let Some(model) = &config.model_dir {
             let encoder = std::sync::Arc::new(Encoder::load(model)?);
+            safety = safety.with_encoder(encoder.clone());
             let cache = config
                 .index_dir
                 .as_ref()
                 .map(|d| d.join("cairn-embeddings.bin"));
             engine = engine.with_semantic(SemanticIndex::build(encoder, &docs, cache.as_deref()));
         }
+        let vocabulary = vocabulary(&loaded.articles, &syns, &mut engine.analysis());
         Ok(Library {
+            vocabulary,
             articles: loaded
                 .articles
                 .into_iter()
                 .map(|a| (a.id.clone(), a))
                 .collect(),
             engine,
+            safety,
             problems,
             opened,
             build_time: started.elapsed(),
@@ -193,8 +238,29 @@ impl Library {
         Ok(hits.into_iter().map(|h| (h.id, h.score)).collect())
     }
 
+    /// The safety rules in force (helplines, the encoder's second net).
+    pub fn safety(&self) -> &Safety {
+        &self.safety
+    }
+
+    /// Screens a question for crisis language and emergencies (what [`Library::ask`] does first).
+    pub fn screen(&self, question: &str) -> Screening {
+        self.safety.screen(question)
+    }
+
     /// Answers a question: safety checks first, then search, then excerpts for one page.
     pub fn ask(&self, question: &str, opts: &AskOptions) -> Result<Answer, SearchError> {
+        self.ask_screened(question, &self.screen(question), opts)
+    }
+
+    /// [`Library::ask`] with the question already screened (the bot screens first, to choose a
+    /// private reply before it defers).
+    pub fn ask_screened(
+        &self,
+        question: &str,
+        screening: &Screening,
+        opts: &AskOptions,
+    ) -> Result<Answer, SearchError> {
         let today = opts
             .today
             .unwrap_or_else(|| chrono::Local::now().date_naive());
@@ -209,39 +275,37 @@ impl Library {
                 .filter(|d| !d.trim().is_empty())
                 .unwrap_or_else(|| DEFAULT_DISCLAIMER.to_string()),
             search_withheld: false,
+            screening: screening.clone(),
         };
-        if let Some(what) = safety::emergency(question) {
-            answer.notices.push(Notice::emergency(what));
+        let country = opts.country.as_deref();
+        // Danger to life now comes first: an overdose needs the emergency number before
+        // anything else, then the crisis reply.
+        if let Some(e) = &screening.emergency {
+            answer.notices.push(Notice::emergency(
+                &e.what,
+                self.safety.emergency_number(country).as_deref(),
+            ));
         }
-        if safety::is_crisis(question) {
-            answer.notices.insert(
-                0,
-                Notice::crisis(safety::helplines(opts.country.as_deref())),
-            );
-            if !opts.crisis_acknowledged {
-                answer.search_withheld = true;
-                return Ok(answer);
-            }
+        if screening.crisis {
+            answer.notices.push(Notice::crisis(
+                self.safety.helplines(country),
+                screening.results_on_request(),
+            ));
+        }
+        if screening.crisis && (screening.means || !opts.crisis_acknowledged) {
+            answer.search_withheld = true;
+            return Ok(answer);
         }
 
-        let (plan, hits) =
-            self.engine
-                .search(question, opts.condition.map(|c| c.key()), MAX_RESULTS)?;
+        let (plan, mut ranked) = self.rank(question, opts.condition, today)?;
         let mut analysis = self.engine.analysis();
-        // Overdue articles rank lower; ties keep the index order.
-        let mut ranked: Vec<(&Article, f32)> = hits
-            .iter()
-            .filter_map(|h| {
-                let a = self.articles.get(&h.id)?;
-                let penalty = if a.review_overdue(today) {
-                    OVERDUE_PENALTY
-                } else {
-                    1.0
-                };
-                Some((a, h.score * penalty))
-            })
-            .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        // Never pad with weak matches: when the best article covers too little of the question,
+        // the library has nothing on it.
+        if let Some((best, _)) = ranked.first() {
+            if !self.relevance_of(&plan, best, &mut analysis)?.enough() {
+                ranked.clear();
+            }
+        }
 
         let limit = opts.limit.max(1);
         answer.has_more = ranked.len() > opts.offset + limit;
@@ -272,6 +336,108 @@ impl Library {
         Ok(answer)
     }
 
+    /// Ranked articles for a question, overdue ones lower (ties keep the index order).
+    fn rank(
+        &self,
+        question: &str,
+        condition: Option<Condition>,
+        today: NaiveDate,
+    ) -> Result<(QueryPlan, Ranked<'_>), SearchError> {
+        let (plan, hits) = self
+            .engine
+            .search(question, condition.map(|c| c.key()), MAX_RESULTS)?;
+        let mut ranked: Vec<(&Article, f32)> = hits
+            .iter()
+            .filter_map(|h| {
+                let a = self.articles.get(&h.id)?;
+                let penalty = if a.review_overdue(today) {
+                    OVERDUE_PENALTY
+                } else {
+                    1.0
+                };
+                Some((a, h.score * penalty))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Ok((plan, ranked))
+    }
+
+    /// How well the best-ranked article covers the question (`None` when nothing matched at
+    /// all). Used to choose the relevance floor ([`Relevance::enough`]).
+    pub fn relevance(
+        &self,
+        question: &str,
+        condition: Option<Condition>,
+    ) -> Result<Option<Relevance>, SearchError> {
+        let today = chrono::Local::now().date_naive();
+        let (plan, ranked) = self.rank(question, condition, today)?;
+        let mut analysis = self.engine.analysis();
+        ranked
+            .first()
+            .map(|(best, _)| self.relevance_of(&plan, best, &mut analysis))
+            .transpose()
+    }
+
+    /// How much of the question an article covers: each of the question's terms and synonym
+    /// groups (a group matches when any of its wordings is in the article) weighted by its
+    /// rarity (idf), and whether a matched one is library vocabulary.
+    fn relevance_of(
+        &self,
+        plan: &QueryPlan,
+        article: &Article,
+        analysis: &mut Analysis,
+    ) -> Result<Relevance, SearchError> {
+        let text = format!(
+            "{}\n{}\n{}\n{}",
+            article.title,
+            article.summary,
+            article.tags.join(" "),
+            article.body_text()
+        );
+        let present: HashSet<String> = analysis.terms(&text).into_iter().collect();
+        let mut units: Vec<(Vec<&str>, bool, f32)> = plan
+            .terms
+            .iter()
+            .map(|t| (vec![t.term.as_str()], present.contains(&t.term), t.weight))
+            .collect();
+        for group in &plan.groups {
+            let found = group
+                .iter()
+                .any(|alt| alt.terms.iter().all(|t| present.contains(t)));
+            let words: Vec<&str> = group
+                .iter()
+                .flat_map(|alt| alt.terms.iter().map(String::as_str))
+                .collect();
+            units.push((words, found, 1.0));
+        }
+        let mut out = Relevance {
+            coverage: 1.0,
+            matched: 0,
+            units: units.len(),
+            unknown: 0,
+            vocabulary: false,
+        };
+        let (mut total, mut matched) = (0.0, 0.0);
+        for (words, found, weight) in units {
+            let (idf, never) = self.engine.idf(words.iter().copied())?;
+            let rarest = idf.iter().copied().fold(0.0f32, f32::max);
+            let w = weight * rarest;
+            total += w;
+            if rarest >= never {
+                out.unknown += 1;
+            }
+            if found {
+                matched += w;
+                out.matched += 1;
+                out.vocabulary |= words.iter().any(|t| self.vocabulary.contains(*t));
+            }
+        }
+        if total > 0.0 {
+            out.coverage = matched / total;
+        }
+        Ok(out)
+    }
+
     /// Conditions and tags with how many articles carry each, most used first.
     pub fn topics(&self) -> Topics {
         let mut conds = BTreeMap::<Condition, usize>::new();
@@ -300,6 +466,30 @@ impl Library {
 pub struct Topics {
     pub conditions: Vec<(Condition, usize)>,
     pub tags: Vec<(String, usize)>,
+}
+
+/// The analysed words of every tag, condition and synonym (the words members type).
+fn vocabulary(
+    articles: &[Article],
+    syns: &[synonyms::Synonym],
+    analysis: &mut Analysis,
+) -> HashSet<String> {
+    let mut text = String::new();
+    for a in articles {
+        text.push_str(&a.tags.join(" "));
+        text.push('\n');
+    }
+    for c in Condition::ALL {
+        text.push_str(c.label());
+        text.push(' ');
+        text.push_str(c.key());
+        text.push('\n');
+    }
+    for s in syns {
+        text.push_str(&s.term);
+        text.push('\n');
+    }
+    analysis.terms(&text).into_iter().collect()
 }
 
 fn index_doc(a: &Article) -> IndexDoc {

@@ -88,7 +88,7 @@ fn the_condition_filter_keeps_only_that_condition() {
 #[test]
 fn crisis_language_is_answered_before_any_search() {
     let lib = common::bundled();
-    let q = "I can't cope with the pain anymore, I want to die";
+    let q = "I can't cope with the fibro pain anymore, I want to die";
     let a = lib
         .ask(
             q,

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use support::{DiscordDouble, Recorded, APP_ID, GUILD_ID, TOKEN};
+use support::{DiscordDouble, Recorded, APP_ID, GUILD_ID, MOD_CHANNEL_ID, TOKEN, USER_ID};
 use tokio::sync::oneshot;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -60,6 +60,15 @@ impl Bot {
     }
 
     async fn start_with(lib: Library, feedback: Arc<FeedbackStore>) -> Bot {
+        Bot::start_configured(lib, feedback, Duration::ZERO).await
+    }
+
+    /// A bot whose server has a moderators' channel, with this cooldown between questions.
+    async fn start_configured(
+        lib: Library,
+        feedback: Arc<FeedbackStore>,
+        cooldown: Duration,
+    ) -> Bot {
         capture_logs();
         let double = DiscordDouble::start().await;
         let config = BotConfig {
@@ -67,6 +76,8 @@ impl Bot {
             guild_id: Some(GUILD_ID),
             api_proxy: Some(double.proxy_url()),
             country: Some("GB".into()),
+            moderator_channels: [(GUILD_ID, MOD_CHANNEL_ID)].into_iter().collect(),
+            cooldown,
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(cairn::discord::run(
@@ -243,7 +254,7 @@ async fn commands_are_registered_with_their_options() {
             .iter()
             .map(|c| c["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, vec!["ask", "article", "topics", "about"]);
+        assert_eq!(names, vec!["ask", "article", "topics", "about", "privacy"]);
         for c in cmds.as_array().unwrap() {
             let d = c["description"].as_str().unwrap();
             assert!(!d.is_empty() && d.chars().count() <= 100, "{d}");
@@ -416,12 +427,171 @@ async fn private_questions_and_crisis_replies_are_ephemeral() {
             embed["fields"].as_array().is_none_or(|f| f.is_empty()),
             "no search before the member asks"
         );
-        let _ = i;
+        assert_eq!(
+            buttons(&msg).len(),
+            2,
+            "support and results: {:?}",
+            buttons(&msg)
+        );
+        assert!(
+            bot.posts_in(MOD_CHANNEL_ID).is_empty(),
+            "nothing is sent before the member asks"
+        );
+        assert_eq!(
+            i["data"]["options"][0]["value"],
+            "I can't take the pain any more, I want to die"
+        );
 
         let (anyway, cb) = bot.press(&button(&msg, "Show library results"), &msg).await;
         assert_eq!(callback_flags(&cb) & 64, 64);
         let (_, results) = bot.edit_of(&anyway, 1).await;
         assert!(!fields(&results).is_empty());
+        bot.stop().await;
+    })
+    .await;
+}
+
+impl Bot {
+    /// The messages the bot posted in a channel.
+    fn posts_in(&self, channel: u64) -> Vec<Value> {
+        let path = format!("/api/v10/channels/{channel}/messages");
+        self.double
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path == path)
+            .filter_map(|r| r.body)
+            .collect()
+    }
+
+    /// Waits for the deferred reply to a button press to be edited in.
+    async fn followup_text(&self, press: &Value) -> String {
+        let (_, msg) = self.edit_of(press, 1).await;
+        msg["content"].as_str().unwrap_or("").to_string()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_in_crisis_can_ask_a_moderator_to_reach_out_and_only_then_is_anything_sent() {
+    within(async {
+        let bot = Bot::start().await;
+        let question = "everyone would be better off without me";
+        let (_, cb, msg) = bot.ask(question).await;
+        assert_eq!(callback_flags(&cb) & 64, 64, "crisis replies are private");
+        assert!(bot.posts_in(MOD_CHANNEL_ID).is_empty());
+
+        let label = "Let a moderator know I could use support";
+        let (press, cb) = bot.press(&button(&msg, label), &msg).await;
+        assert_eq!(callback_flags(&cb) & 64, 64, "the confirmation is private");
+        let told = bot.followup_text(&press).await;
+        assert!(told.contains("moderators know"), "{told}");
+        assert!(told.contains("999"), "the GB emergency number: {told}");
+
+        let posts = bot.posts_in(MOD_CHANNEL_ID);
+        assert_eq!(posts.len(), 1, "{posts:?}");
+        let post = posts[0]["content"].as_str().unwrap();
+        assert!(post.contains(&format!("<@{USER_ID}>")), "{post}");
+        assert!(
+            !post.contains("better off"),
+            "the question is never shared: {post}"
+        );
+        assert_eq!(
+            posts[0]["allowed_mentions"]["parse"],
+            json!([]),
+            "the post pings no one"
+        );
+
+        let (again, _) = bot.press(&button(&msg, label), &msg).await;
+        assert!(bot.followup_text(&again).await.contains("already"));
+        assert_eq!(bot.posts_in(MOD_CHANNEL_ID).len(), 1, "one alert per reply");
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_asking_for_means_gets_helplines_and_never_results() {
+    within(async {
+        let bot = Bot::start().await;
+        let (_, cb, msg) = bot.ask("what's the lethal dose of amitriptyline").await;
+        assert_eq!(callback_flags(&cb) & 64, 64);
+        assert_eq!(msg["embeds"][0]["title"], "You're not alone");
+        let labels: Vec<String> = buttons(&msg).into_iter().map(|(l, _)| l).collect();
+        assert_eq!(labels, vec!["Let a moderator know I could use support"]);
+        assert!(fields(&msg).is_empty());
+        assert!(!msg["embeds"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("only looking for articles"));
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_too_fast_repeat_gets_a_private_note_but_a_crisis_never_waits() {
+    within(async {
+        let lib = Library::open(&LibraryConfig::new(common::corpus_dir(), None)).unwrap();
+        let bot = Bot::start_configured(
+            lib,
+            Arc::new(FeedbackStore::in_memory()),
+            Duration::from_secs(600),
+        )
+        .await;
+        let (_, cb, _) = bot.ask("what is pacing").await;
+        assert_eq!(callback_type(&cb), 5);
+
+        let (_, cb) = bot
+            .slash(
+                "ask",
+                json!([{"name": "question", "type": 3, "value": "brain fog"}]),
+            )
+            .await;
+        assert_eq!(callback_type(&cb), 4, "answered at once, not deferred");
+        assert_eq!(callback_flags(&cb) & 64, 64, "privately");
+        let note = cb.body.as_ref().unwrap()["data"]["content"]
+            .as_str()
+            .unwrap();
+        assert!(note.contains("try again in"), "{note}");
+        assert!(!note.contains("brain fog"), "{note}");
+
+        // Another member is not held back.
+        let other = support::as_member(
+            bot.double.slash(
+                "ask",
+                json!([{"name": "question", "type": 3, "value": "brain fog"}]),
+            ),
+            USER_ID + 100,
+            "other",
+            support::MEMBER_PERMISSIONS,
+        );
+        bot.double.send_interaction(other.clone()).await.unwrap();
+        let cb = bot.double.wait_callback(&other, WAIT).await.unwrap();
+        assert_eq!(callback_type(&cb), 5);
+        bot.edit_of(&other, 1).await;
+
+        // A member in crisis is answered whatever the cooldown.
+        let (_, cb, msg) = bot.ask("i want to kms").await;
+        assert_eq!(callback_type(&cb), 5);
+        assert_eq!(msg["embeds"][0]["title"], "You're not alone");
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privacy_says_what_is_kept() {
+    within(async {
+        let bot = Bot::start().await;
+        let (i, cb) = bot.slash("privacy", json!([])).await;
+        assert_eq!(callback_flags(&cb) & 64, 64);
+        let (_, msg) = bot.edit_of(&i, 1).await;
+        assert_eq!(msg["embeds"][0]["title"], "What cairn keeps about you");
+        let names: Vec<String> = fields(&msg).into_iter().map(|(n, _)| n).collect();
+        let expected: Vec<String> = cairn::privacy::statement(0)
+            .into_iter()
+            .map(|(h, _)| h.to_string())
+            .collect();
+        assert_eq!(names, expected);
         bot.stop().await;
     })
     .await;
@@ -631,7 +801,7 @@ async fn the_bot_reconnects_after_a_dropped_gateway_and_never_logs_its_token() {
         assert!(!fields(&msg).is_empty());
         let logs = String::from_utf8_lossy(&logs().lock().unwrap()).into_owned();
         assert!(
-            logs.contains("registered 4 commands in the guild"),
+            logs.contains("registered 5 commands in the guild"),
             "{logs}"
         );
         assert!(!logs.contains(TOKEN), "the token was logged");
@@ -645,21 +815,13 @@ async fn cairn_serve_runs_answers_and_stops_cleanly_on_sigterm() {
     within(async {
         let double = DiscordDouble::start().await;
         let dir = tempfile::tempdir().unwrap();
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
-            .current_dir(dir.path())
-            .arg("--corpus")
-            .arg(common::corpus_dir())
-            .arg("--index")
-            .arg(dir.path().join("index"))
-            .arg("serve")
-            .env("DISCORD_TOKEN", TOKEN)
-            .env("DISCORD_GUILD_ID", GUILD_ID.to_string())
-            .env("CAIRN_DISCORD_API", double.proxy_url())
-            .env("CAIRN_DATA", dir.path().join("data"))
-            .env("CAIRN_LOG", "debug")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .kill_on_drop(true)
+        let child = double
+            .cairn_serve(
+                env!("CARGO_BIN_EXE_cairn"),
+                &common::corpus_dir(),
+                dir.path(),
+                "debug",
+            )
             .spawn()
             .unwrap();
         double.wait_ready(WAIT).await.unwrap();

@@ -7,26 +7,8 @@ mod common;
 use cairn::corpus::golden;
 use cairn::search::semantic::{cosine, Encoder};
 use cairn::{AskOptions, Library, LibraryConfig};
-use std::path::PathBuf;
 
-fn model() -> Option<PathBuf> {
-    let dir = std::env::var_os("CAIRN_MODEL").map(PathBuf::from);
-    if dir.is_none() {
-        assert!(
-            std::env::var_os("CAIRN_REQUIRE_MODEL").is_none(),
-            "CAIRN_REQUIRE_MODEL is set but CAIRN_MODEL is not"
-        );
-        eprintln!("CAIRN_MODEL is not set: semantic tests skipped");
-    }
-    dir
-}
-
-/// The bundled library, in memory, with semantic matching on.
-fn bundled_with_model(dir: PathBuf) -> Library {
-    let mut config = LibraryConfig::new(common::corpus_dir(), None);
-    config.model_dir = Some(dir);
-    Library::open(&config).expect("the library opens with the model")
-}
+use common::{bundled_with_model, model};
 
 #[test]
 fn the_encoder_reproduces_sentence_transformers() {

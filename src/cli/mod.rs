@@ -131,11 +131,15 @@ pub struct AskArgs {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub page: u16,
     /// Country code for crisis helplines (GB, IE, US, CA, AU, NZ).
-    #[arg(long)]
+    #[arg(long, env = "CAIRN_HELPLINE_COUNTRY")]
     pub country: Option<String>,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,
+    /// After a crisis reply, show the library's results too (the bot's "Show library results"
+    /// button). Never for a question asking for the means of self-harm.
+    #[arg(long)]
+    pub show_anyway: bool,
 }
 
 fn parse_condition(s: &str) -> Result<Condition, String> {
@@ -181,6 +185,7 @@ fn ask(paths: &Paths, args: AskArgs) -> anyhow::Result<ExitCode> {
         limit,
         offset: (usize::from(args.page) - 1) * limit,
         country: args.country,
+        crisis_acknowledged: args.show_anyway,
         ..AskOptions::default()
     };
     let answer = lib.ask(&question, &opts)?;
@@ -228,6 +233,18 @@ fn check(paths: &Paths) -> anyhow::Result<ExitCode> {
     let mut problems = loaded.problems;
     let (_, syn_problems) = synonyms::load(&paths.corpus.join("synonyms.toml"));
     problems.extend(syn_problems);
+    let (safety, safety_problems) = crate::safety::Safety::load(&paths.corpus);
+    problems.extend(safety_problems);
+    for h in safety.stale_helplines(today, 365) {
+        problems.push(corpus::Problem {
+            path: paths.corpus.join("safety.toml"),
+            line: 1,
+            message: format!(
+                "helpline `{}` was last checked on {}: open {} and check it again",
+                h.name, h.checked, h.page
+            ),
+        });
+    }
     let golden_path = paths.corpus.join("golden.toml");
     if golden_path.exists() {
         let (questions, golden_problems) = golden::load(&golden_path)?;
@@ -294,10 +311,7 @@ fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
         .map_err(|e| anyhow::anyhow!("CAIRN_LOG `{}` is not a valid log filter: {e}", args.log))?;
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .init();
+    init_logging(filter);
 
     let lib = std::sync::Arc::new(open(paths)?);
     tracing::info!(
@@ -316,6 +330,41 @@ fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
         shutdown_signal(),
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Crates whose debug and trace logs carry raw Discord payloads, and so members' questions.
+const PAYLOAD_TARGETS: &[&str] = &[
+    "serenity",
+    "poise",
+    "tungstenite",
+    "tokio_tungstenite",
+    "async_tungstenite",
+    "reqwest",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "rustls",
+];
+
+/// Whether a log event may be written: nothing below INFO from [`PAYLOAD_TARGETS`], whatever
+/// `CAIRN_LOG` asks for.
+fn payload_free(target: &str, level: tracing::Level) -> bool {
+    let crate_name = target.split("::").next().unwrap_or(target);
+    level <= tracing::Level::INFO || !PAYLOAD_TARGETS.contains(&crate_name)
+}
+
+fn init_logging(filter: tracing_subscriber::EnvFilter) {
+    use tracing_subscriber::prelude::*;
+    let quiet = tracing_subscriber::filter::filter_fn(|m| payload_free(m.target(), *m.level()));
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_target(false)
+                .with_ansi(std::io::stdout().is_terminal())
+                .with_filter(quiet),
+        )
+        .init();
 }
 
 /// Completes on Ctrl-C or SIGTERM.

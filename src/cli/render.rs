@@ -41,13 +41,17 @@ pub fn answer(a: &Answer, style: Style) -> String {
     let mut s = String::new();
     for n in &a.notices {
         match n {
-            Notice::Crisis { message, helplines } => {
+            Notice::Crisis {
+                message,
+                helplines,
+                results_on_request,
+            } => {
                 let _ = writeln!(s, "{message}");
                 for h in helplines {
                     let _ = writeln!(s, "  - {}: {}", h.name, h.contact);
                 }
-                if a.search_withheld {
-                    let _ = writeln!(s, "(The library search was not run. Ask again without those words if you only wanted articles.)");
+                if a.search_withheld && *results_on_request {
+                    let _ = writeln!(s, "(The library search was not run. If you were only looking for articles, ask again with --show-anyway.)");
                 }
                 s.push('\n');
             }

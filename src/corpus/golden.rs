@@ -33,7 +33,7 @@ struct RawQuestion {
 /// Reads the golden file; entries with problems are reported and left out.
 pub fn load(path: &Path) -> Result<(Vec<GoldenQuestion>, Vec<Problem>), std::io::Error> {
     let text = std::fs::read_to_string(path)?;
-    let line_of = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count();
+    let line_of = |offset: usize| super::line_at(&text, offset);
     let problem = |line, message| Problem {
         path: path.to_path_buf(),
         line,
@@ -42,11 +42,9 @@ pub fn load(path: &Path) -> Result<(Vec<GoldenQuestion>, Vec<Problem>), std::io:
     let raw: RawFile = match toml::from_str(&text) {
         Ok(r) => r,
         Err(e) => {
-            let line = e.span().map(|s| line_of(s.start)).unwrap_or(1);
-            let msg = e.message().trim().replace('\n', " ");
             return Ok((
                 Vec::new(),
-                vec![problem(line, format!("invalid golden file: {msg}"))],
+                vec![super::toml_problem(path, &text, "golden file", &e)],
             ));
         }
     };

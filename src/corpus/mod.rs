@@ -121,3 +121,20 @@ pub fn load_dir(dir: &Path, today: chrono::NaiveDate) -> Result<Loaded, CorpusEr
     loaded.articles.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(loaded)
 }
+
+/// The 1-based line of a byte offset in `text`.
+pub(crate) fn line_at(text: &str, offset: usize) -> usize {
+    1 + text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+}
+
+/// A TOML error in a library file (`what`: "synonyms file", ...) as a located [`Problem`].
+pub(crate) fn toml_problem(path: &Path, text: &str, what: &str, e: &toml::de::Error) -> Problem {
+    Problem {
+        path: path.to_path_buf(),
+        line: e.span().map(|s| line_at(text, s.start)).unwrap_or(1),
+        message: format!("invalid {what}: {}", e.message().trim().replace('\n', " ")),
+    }
+}

@@ -29,7 +29,7 @@ struct RawSynonym {
 
 /// Parses the synonyms file text. Entries with problems are left out and reported.
 pub fn parse(path: &Path, text: &str) -> (Vec<Synonym>, Vec<Problem>) {
-    let line_of = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count();
+    let line_of = |offset: usize| super::line_at(text, offset);
     let problem = |line, message| Problem {
         path: path.to_path_buf(),
         line,
@@ -38,11 +38,9 @@ pub fn parse(path: &Path, text: &str) -> (Vec<Synonym>, Vec<Problem>) {
     let raw: RawFile = match toml::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            let line = e.span().map(|s| line_of(s.start)).unwrap_or(1);
-            let msg = e.message().trim().replace('\n', " ");
             return (
                 Vec::new(),
-                vec![problem(line, format!("invalid synonyms file: {msg}"))],
+                vec![super::toml_problem(path, text, "synonyms file", &e)],
             );
         }
     };

@@ -2,18 +2,13 @@
 //! annotated function whose doc comment is its description: it defers (so Discord's 3-second
 //! window is always met), calls the core off the async runtime, and edits in the rendered reply.
 
-use super::components::Session;
 use super::render::{self, EmbedText};
+use super::state::Session;
 use super::{Context, Error};
 use crate::answer::truncate_words;
 use crate::corpus::Condition;
-use crate::library::AskOptions;
-use crate::safety;
 use poise::serenity_prelude as serenity;
 use serenity::{CreateActionRow, CreateEmbed, EditInteractionResponse};
-
-/// Citations per page in Discord.
-pub const PAGE: usize = 3;
 
 /// The conditions a member can filter by (mirrors `corpus::Condition`).
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -61,32 +56,76 @@ pub async fn ask(
     #[description = "Only articles about this condition"] condition: Option<ConditionChoice>,
     #[description = "Show the answer only to you"] private: Option<bool>,
 ) -> Result<(), Error> {
-    // Crisis language always gets a private reply; the check is instant, so it runs first.
-    let crisis = safety::is_crisis(&question);
-    let private = private.unwrap_or(false) || crisis;
+    let started = std::time::Instant::now();
+    let data = ctx.data();
+    let lib = data.library.clone();
+    let q = question.clone();
+    let screening = tokio::task::spawn_blocking(move || lib.screen(&q)).await?;
+    // A member in crisis is never held back by the cooldown, and always answered privately.
+    if !screening.crisis {
+        if let Some(wait) = data.cooldown.check(ctx.author().id.get()) {
+            return say_privately(
+                ctx,
+                format!(
+                    "You asked a moment ago. Please try again in {} second(s), so that everyone gets a turn.",
+                    wait.as_secs().max(1)
+                ),
+            )
+            .await;
+        }
+    }
+    let private = private.unwrap_or(false) || screening.crisis;
     defer(ctx, private).await?;
 
-    let data = ctx.data();
     let session = Session {
         question,
         condition: condition.map(Condition::from),
+        guild: ctx.guild_id().map(|g| g.get()),
     };
-    let answer = data.ask(&session, 0, false).await?;
+    let answer = data.ask(&session, &screening, 0, false).await?;
     let id = data.sessions.insert(session);
+    tracing::info!(
+        command = "ask",
+        guild = ctx.guild_id().map(|g| g.get()),
+        ms = started.elapsed().as_millis() as u64,
+        results = answer.citations.len(),
+        "answered"
+    );
     if answer.search_withheld {
-        let embed = render::crisis_embed(&answer).build();
-        return edit(ctx, embed, render::crisis_buttons(id)).await;
+        let can_alert = data
+            .moderator_channel(ctx.guild_id().map(|g| g.get()))
+            .is_some();
+        let embed = render::crisis_embed(&answer, can_alert).build();
+        let buttons = render::crisis_buttons(id, answer.screening.results_on_request(), can_alert);
+        return edit(ctx, embed, buttons).await;
     }
     data.sessions.remember_page(id, 0, &answer);
-    let next = answer
-        .has_more
-        .then_some(answer.offset + answer.citations.len());
     let buttons = if answer.citations.is_empty() {
         Vec::new()
     } else {
-        render::answer_buttons(id, 0, next)
+        render::answer_buttons(id, 0, answer.next_offset())
     };
     edit(ctx, render::answer_embed(&answer).build(), buttons).await
+}
+
+/// What cairn keeps about members and their questions, and for how long
+#[poise::command(slash_command)]
+pub async fn privacy(ctx: Context<'_>) -> Result<(), Error> {
+    defer(ctx, true).await?;
+    let cooldown = ctx.data().cooldown.period().as_secs();
+    edit(ctx, render::privacy_embed(cooldown).build(), Vec::new()).await
+}
+
+/// A private one-line reply as the first response (no defer needed).
+async fn say_privately(ctx: Context<'_>, text: String) -> Result<(), Error> {
+    ctx.send(
+        poise::CreateReply::default()
+            .content(text)
+            .ephemeral(true)
+            .allowed_mentions(render::no_mentions()),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Articles in the library
@@ -287,22 +326,5 @@ pub async fn reply_kind_error(ctx: Context<'_>) {
     };
     if let Err(e) = result {
         tracing::error!("could not send the error reply: {e}");
-    }
-}
-
-/// Used by `Data::ask` callers.
-pub fn ask_options(
-    country: Option<String>,
-    condition: Option<Condition>,
-    offset: usize,
-    acknowledged: bool,
-) -> AskOptions {
-    AskOptions {
-        condition,
-        limit: PAGE,
-        offset,
-        country,
-        crisis_acknowledged: acknowledged,
-        ..AskOptions::default()
     }
 }

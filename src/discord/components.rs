@@ -1,136 +1,16 @@
-//! Buttons under an answer ("More results", "Helpful", "Not helpful", and "Show library
-//! results" after a crisis reply), and the short-lived sessions they refer to. A session holds
-//! the question for 15 minutes (as long as Discord lets a reply be edited), in memory only and
-//! never with a user id; votes are de-duplicated by a salted hash.
+//! Buttons under an answer ("More results", "Helpful", "Not helpful") and under a crisis reply
+//! ("Show library results", "Let a moderator know I could use support"). Custom ids are
+//! `cairn:<action>:<session>[:<offset>]`; the sessions they refer to live in `state`.
 
-use super::commands::{ask_options, SORRY};
+use super::commands::SORRY;
 use super::render;
-use super::{Data, Error};
-use crate::answer::Answer;
-use crate::corpus::Condition;
+use super::state::{Data, Session};
+use super::Error;
 use poise::serenity_prelude as serenity;
 use serenity::{
     ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseMessage,
-    EditInteractionResponse, FullEvent, Interaction,
+    CreateMessage, EditInteractionResponse, FullEvent, Interaction,
 };
-use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasher;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-const SESSION_TTL: Duration = Duration::from_secs(15 * 60);
-const MAX_SESSIONS: usize = 10_000;
-
-/// A question asked, kept so its buttons can page and vote.
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub question: String,
-    pub condition: Option<Condition>,
-}
-
-struct Entry {
-    session: Session,
-    created: Instant,
-    /// Article ids shown on each page, by offset (what a vote counts for).
-    pages: HashMap<usize, Vec<String>>,
-}
-
-#[derive(Default)]
-pub struct Sessions {
-    inner: Mutex<SessionsInner>,
-    salt: std::collections::hash_map::RandomState,
-}
-
-#[derive(Default)]
-struct SessionsInner {
-    next: u64,
-    entries: HashMap<u64, Entry>,
-    votes: HashSet<u64>,
-}
-
-impl Sessions {
-    pub fn insert(&self, session: Session) -> u64 {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner
-            .entries
-            .retain(|_, e| e.created.elapsed() < SESSION_TTL);
-        if inner.entries.is_empty() {
-            inner.votes.clear();
-        }
-        if inner.entries.len() >= MAX_SESSIONS {
-            if let Some(oldest) = inner
-                .entries
-                .iter()
-                .min_by_key(|(_, e)| e.created)
-                .map(|(k, _)| *k)
-            {
-                inner.entries.remove(&oldest);
-            }
-        }
-        inner.next += 1;
-        let id = inner.next;
-        inner.entries.insert(
-            id,
-            Entry {
-                session,
-                created: Instant::now(),
-                pages: HashMap::new(),
-            },
-        );
-        id
-    }
-
-    pub fn get(&self, id: u64) -> Option<Session> {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner
-            .entries
-            .get(&id)
-            .filter(|e| e.created.elapsed() < SESSION_TTL)
-            .map(|e| e.session.clone())
-    }
-
-    pub fn remember_page(&self, id: u64, offset: usize, answer: &Answer) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = inner.entries.get_mut(&id) {
-            e.pages.insert(
-                offset,
-                answer
-                    .citations
-                    .iter()
-                    .map(|c| c.article_id.clone())
-                    .collect(),
-            );
-        }
-    }
-
-    pub fn page(&self, id: u64, offset: usize) -> Option<Vec<String>> {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.entries.get(&id)?.pages.get(&offset).cloned()
-    }
-
-    /// Records that `user` voted on this page; false if they already had.
-    pub fn first_vote(&self, id: u64, offset: usize, user: u64) -> bool {
-        let key = self.salt.hash_one((id, offset, user));
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.votes.insert(key)
-    }
-}
-
-impl Data {
-    /// Runs the core's `ask` on the blocking pool.
-    pub async fn ask(
-        &self,
-        s: &Session,
-        offset: usize,
-        acknowledged: bool,
-    ) -> Result<Answer, Error> {
-        let lib = self.library.clone();
-        let question = s.question.clone();
-        let opts = ask_options(self.country.clone(), s.condition, offset, acknowledged);
-        let answer = tokio::task::spawn_blocking(move || lib.ask(&question, &opts)).await??;
-        Ok(answer)
-    }
-}
 
 /// A parsed button id.
 #[derive(Debug, PartialEq, Eq)]
@@ -145,6 +25,9 @@ enum Action {
         helpful: bool,
     },
     Anyway {
+        session: u64,
+    },
+    Support {
         session: u64,
     },
 }
@@ -173,6 +56,7 @@ fn parse_custom_id(id: &str) -> Option<Action> {
             helpful: false,
         }),
         "anyway" => Some(Action::Anyway { session }),
+        "support" => Some(Action::Support { session }),
         _ => None,
     }
 }
@@ -220,7 +104,8 @@ async fn on_button(
     let session_id = match action {
         Action::More { session, .. }
         | Action::Vote { session, .. }
-        | Action::Anyway { session } => session,
+        | Action::Anyway { session }
+        | Action::Support { session } => session,
     };
     let Some(session) = data.sessions.get(session_id) else {
         let msg = CreateInteractionResponseMessage::new()
@@ -238,19 +123,13 @@ async fn on_button(
             press
                 .create_response(&ctx.http, CreateInteractionResponse::Acknowledge)
                 .await?;
-            show_page(ctx, data, press, session_id, &session, offset, false).await?;
+            // Result pages of a crisis session exist only after the member asked to see them.
+            show_page(ctx, data, press, session_id, &session, offset, true).await?;
         }
         Action::Vote {
             offset, helpful, ..
         } => {
-            press
-                .create_response(
-                    &ctx.http,
-                    CreateInteractionResponse::Defer(
-                        CreateInteractionResponseMessage::new().ephemeral(true),
-                    ),
-                )
-                .await?;
+            defer_privately(ctx, press).await?;
             let text = match data.sessions.page(session_id, offset) {
                 None => "These results have expired. Please ask again with /ask.".to_string(),
                 Some(_)
@@ -269,28 +148,75 @@ async fn on_button(
                     )
                 }
             };
-            press
-                .edit_response(
-                    &ctx.http,
-                    EditInteractionResponse::new()
-                        .content(text)
-                        .allowed_mentions(render::no_mentions()),
-                )
-                .await?;
+            say(ctx, press, text).await?;
         }
         Action::Anyway { .. } => {
-            press
-                .create_response(
-                    &ctx.http,
-                    CreateInteractionResponse::Defer(
-                        CreateInteractionResponseMessage::new().ephemeral(true),
-                    ),
-                )
-                .await?;
+            defer_privately(ctx, press).await?;
             show_page(ctx, data, press, session_id, &session, 0, true).await?;
+        }
+        Action::Support { .. } => {
+            defer_privately(ctx, press).await?;
+            let text = alert_moderators(ctx, data, press, session_id, &session).await?;
+            say(ctx, press, text).await?;
         }
     }
     Ok(())
+}
+
+/// Acknowledges a press with a private "thinking..." reply (type 5, ephemeral).
+async fn defer_privately(
+    ctx: &serenity::Context,
+    press: &ComponentInteraction,
+) -> Result<(), Error> {
+    let defer = CreateInteractionResponseMessage::new().ephemeral(true);
+    press
+        .create_response(&ctx.http, CreateInteractionResponse::Defer(defer))
+        .await?;
+    Ok(())
+}
+
+/// Edits a line of text into the deferred reply.
+async fn say(
+    ctx: &serenity::Context,
+    press: &ComponentInteraction,
+    text: String,
+) -> Result<(), Error> {
+    let reply = EditInteractionResponse::new()
+        .content(text)
+        .allowed_mentions(render::no_mentions());
+    press.edit_response(&ctx.http, reply).await?;
+    Ok(())
+}
+
+/// Posts in the server's moderators' channel that this member asked for someone to reach out.
+/// Only ever called on the member's own press; the post never includes the question. Returns
+/// what the member is told.
+async fn alert_moderators(
+    ctx: &serenity::Context,
+    data: &Data,
+    press: &ComponentInteraction,
+    session_id: u64,
+    session: &Session,
+) -> Result<String, Error> {
+    let guild = press.guild_id.map(|g| g.get()).or(session.guild);
+    let Some(channel) = data.moderator_channel(guild) else {
+        return Ok(render::NO_MODERATOR_CHANNEL.to_string());
+    };
+    if !data.sessions.first_alert(session_id) {
+        return Ok(render::ALREADY_ALERTED.to_string());
+    }
+    let post = CreateMessage::new()
+        .content(render::moderator_alert(press.user.id.get()))
+        .allowed_mentions(render::no_mentions());
+    serenity::ChannelId::new(channel)
+        .send_message(&ctx.http, post)
+        .await?;
+    tracing::info!(guild, "a member asked the moderators for support");
+    Ok(render::alert_sent(
+        data.library
+            .safety()
+            .emergency_number(data.country.as_deref()),
+    ))
 }
 
 /// Searches one page of a session's question and edits it into the acknowledged response.
@@ -303,11 +229,10 @@ async fn show_page(
     offset: usize,
     acknowledged: bool,
 ) -> Result<(), Error> {
-    let answer = data.ask(session, offset, acknowledged).await?;
+    let screening = data.screen(session).await?;
+    let answer = data.ask(session, &screening, offset, acknowledged).await?;
     data.sessions.remember_page(session_id, offset, &answer);
-    let next = answer
-        .has_more
-        .then_some(answer.offset + answer.citations.len());
+    let next = answer.next_offset();
     press
         .edit_response(
             &ctx.http,
@@ -345,6 +270,10 @@ mod tests {
             parse_custom_id("cairn:anyway:9"),
             Some(Action::Anyway { session: 9 })
         );
+        assert_eq!(
+            parse_custom_id("cairn:support:9"),
+            Some(Action::Support { session: 9 })
+        );
         for bad in [
             "",
             "cairn",
@@ -355,20 +284,5 @@ mod tests {
         ] {
             assert_eq!(parse_custom_id(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn one_vote_per_person_per_page() {
-        let s = Sessions::default();
-        let id = s.insert(Session {
-            question: "q".into(),
-            condition: None,
-        });
-        assert!(s.first_vote(id, 0, 42));
-        assert!(!s.first_vote(id, 0, 42));
-        assert!(s.first_vote(id, 3, 42));
-        assert!(s.first_vote(id, 0, 43));
-        assert!(s.get(id).is_some());
-        assert!(s.get(id + 1).is_none());
     }
 }

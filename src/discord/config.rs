@@ -1,8 +1,14 @@
 //! The bot's settings from the environment (a `.env` file is loaded first by `cairn serve`):
-//! `DISCORD_TOKEN` (required), `DISCORD_GUILD_ID`, `CAIRN_HELPLINE_COUNTRY`, and for tests
-//! `CAIRN_DISCORD_API`. Errors name the variable and never echo the token.
+//! `DISCORD_TOKEN` (required), `DISCORD_GUILD_ID`, `CAIRN_HELPLINE_COUNTRY`,
+//! `CAIRN_MODERATOR_CHANNELS`, `CAIRN_COOLDOWN_SECS`, and for tests `CAIRN_DISCORD_API`. Errors
+//! name the variable and never echo the token.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::time::Duration;
+
+/// The pause between one member's questions unless `CAIRN_COOLDOWN_SECS` says otherwise.
+pub const DEFAULT_COOLDOWN: Duration = Duration::from_secs(10);
 
 /// What `run` needs to connect.
 #[derive(Clone)]
@@ -14,6 +20,10 @@ pub struct BotConfig {
     pub api_proxy: Option<String>,
     /// ISO country code for crisis helplines (GB, IE, US, CA, AU, NZ).
     pub country: Option<String>,
+    /// Each server's moderators' channel (guild id to channel id), for "Let a moderator know".
+    pub moderator_channels: HashMap<u64, u64>,
+    /// The pause between one member's questions (0 turns it off).
+    pub cooldown: Duration,
 }
 
 /// Never print the token, even in debug output.
@@ -24,6 +34,8 @@ impl fmt::Debug for BotConfig {
             .field("guild_id", &self.guild_id)
             .field("api_proxy", &self.api_proxy)
             .field("country", &self.country)
+            .field("moderator_channels", &self.moderator_channels)
+            .field("cooldown", &self.cooldown)
             .finish()
     }
 }
@@ -42,6 +54,10 @@ pub enum ConfigError {
     BadCountry(String),
     #[error("CAIRN_DISCORD_API must be an http:// or https:// base URL, not `{0}`")]
     BadApi(String),
+    #[error("CAIRN_MODERATOR_CHANNELS must list SERVER_ID:CHANNEL_ID pairs separated by commas (or one CHANNEL_ID when DISCORD_GUILD_ID is set), not `{0}`")]
+    BadModeratorChannels(String),
+    #[error("CAIRN_COOLDOWN_SECS must be a whole number of seconds from 0 to 3600, not `{0}`")]
+    BadCooldown(String),
 }
 
 impl BotConfig {
@@ -79,11 +95,26 @@ impl BotConfig {
                 Some(u) if u.starts_with("http://") || u.starts_with("https://") => Some(u),
                 Some(u) => return Err(ConfigError::BadApi(u)),
             };
+        let moderator_channels = match var("CAIRN_MODERATOR_CHANNELS") {
+            None => HashMap::new(),
+            Some(v) => parse_channels(&v, guild_id)
+                .ok_or_else(|| ConfigError::BadModeratorChannels(v.trim().to_string()))?,
+        };
+        let cooldown = match var("CAIRN_COOLDOWN_SECS").map(|c| c.trim().to_string()) {
+            None => DEFAULT_COOLDOWN,
+            Some(c) if c.is_empty() => DEFAULT_COOLDOWN,
+            Some(c) => match c.parse::<u64>() {
+                Ok(n) if n <= 3600 => Duration::from_secs(n),
+                _ => return Err(ConfigError::BadCooldown(c)),
+            },
+        };
         Ok(BotConfig {
             token,
             guild_id,
             api_proxy,
             country,
+            moderator_channels,
+            cooldown,
         })
     }
 
@@ -91,6 +122,20 @@ impl BotConfig {
     pub fn from_env() -> Result<BotConfig, ConfigError> {
         Self::from_vars(|k| std::env::var(k).ok())
     }
+}
+
+/// `GUILD:CHANNEL,GUILD:CHANNEL`, or a bare `CHANNEL` for the one `DISCORD_GUILD_ID` server.
+fn parse_channels(value: &str, guild: Option<u64>) -> Option<HashMap<u64, u64>> {
+    let id = |s: &str| s.trim().parse::<u64>().ok().filter(|&n| n > 0);
+    let mut out = HashMap::new();
+    for pair in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (g, c) = match pair.split_once(':') {
+            Some((g, c)) => (id(g)?, id(c)?),
+            None => (guild?, id(pair)?),
+        };
+        out.insert(g, c);
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -127,6 +172,34 @@ mod tests {
         .unwrap();
         assert_eq!(ok.guild_id, Some(42));
         assert_eq!(ok.country.as_deref(), Some("GB"));
+    }
+
+    #[test]
+    fn moderator_channels_and_cooldown() {
+        let ok = with(&[
+            ("DISCORD_TOKEN", TOKEN),
+            ("CAIRN_MODERATOR_CHANNELS", "1:2, 3:4"),
+            ("CAIRN_COOLDOWN_SECS", "0"),
+        ])
+        .unwrap();
+        assert_eq!(ok.moderator_channels.get(&1), Some(&2));
+        assert_eq!(ok.moderator_channels.get(&3), Some(&4));
+        assert_eq!(ok.cooldown, Duration::ZERO);
+        let one = with(&[
+            ("DISCORD_TOKEN", TOKEN),
+            ("DISCORD_GUILD_ID", "42"),
+            ("CAIRN_MODERATOR_CHANNELS", "77"),
+        ])
+        .unwrap();
+        assert_eq!(one.moderator_channels.get(&42), Some(&77));
+        assert_eq!(one.cooldown, DEFAULT_COOLDOWN);
+        for bad in ["77", "1:x", "1:2:3", "a"] {
+            let e =
+                with(&[("DISCORD_TOKEN", TOKEN), ("CAIRN_MODERATOR_CHANNELS", bad)]).unwrap_err();
+            assert!(e.to_string().starts_with("CAIRN_MODERATOR_CHANNELS"), "{e}");
+        }
+        let e = with(&[("DISCORD_TOKEN", TOKEN), ("CAIRN_COOLDOWN_SECS", "-1")]).unwrap_err();
+        assert_eq!(e, ConfigError::BadCooldown("-1".into()));
     }
 
     #[test]

@@ -8,24 +8,16 @@ mod commands;
 mod components;
 mod config;
 pub mod render;
+mod state;
 
 pub use config::{BotConfig, ConfigError};
 
 use crate::feedback::FeedbackStore;
 use crate::library::Library;
-use components::Sessions;
 use poise::serenity_prelude as serenity;
+pub use state::Data;
 use std::future::Future;
 use std::sync::Arc;
-
-/// What every command and button handler can reach.
-pub struct Data {
-    pub library: Arc<Library>,
-    pub feedback: Arc<FeedbackStore>,
-    pub sessions: Sessions,
-    /// Country for crisis helplines (ISO code), until servers can set their own.
-    pub country: Option<String>,
-}
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 pub type Context<'a> = poise::Context<'a, Data, Error>;
@@ -43,6 +35,7 @@ pub fn commands() -> Vec<poise::Command<Data, Error>> {
         commands::article(),
         commands::topics(),
         commands::about(),
+        commands::privacy(),
     ]
 }
 
@@ -56,6 +49,8 @@ pub async fn run(
 ) -> Result<(), BotError> {
     let guild = config.guild_id;
     let country = config.country.clone();
+    let moderator_channels = config.moderator_channels.clone();
+    let cooldown = config.cooldown;
     let framework = poise::Framework::<Data, Error>::builder()
         .options(poise::FrameworkOptions {
             commands: commands(),
@@ -80,12 +75,13 @@ pub async fn run(
                     }
                 }
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
-                Ok(Data {
+                Ok(Data::new(
                     library,
                     feedback,
-                    sessions: Sessions::default(),
                     country,
-                })
+                    moderator_channels,
+                    cooldown,
+                ))
             })
         })
         .build();
@@ -120,7 +116,9 @@ async fn on_error(err: poise::FrameworkError<'_, Data, Error>) {
             commands::reply_kind_error(ctx).await;
         }
         poise::FrameworkError::ArgumentParse { error, ctx, .. } => {
-            tracing::warn!(command = %ctx.command().qualified_name, "bad arguments: {error}");
+            // The error may quote what the member typed: log only which command it was.
+            let _ = error;
+            tracing::warn!(command = %ctx.command().qualified_name, "bad arguments");
             commands::reply_kind_error(ctx).await;
         }
         other => {

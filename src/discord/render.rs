@@ -209,11 +209,17 @@ pub fn answer_embed(answer: &Answer) -> EmbedText {
             Notice::Emergency { message } => {
                 description.push_str(&format!("🚨 **{}**\n\n", escape(message)));
             }
-            Notice::Crisis { message, helplines } => {
+            Notice::Crisis {
+                message, helplines, ..
+            } => {
                 description.push_str(&escape(message));
                 description.push('\n');
                 for h in helplines {
-                    description.push_str(&format!("• **{}**: {}\n", escape(h.name), h.contact));
+                    description.push_str(&format!(
+                        "• **{}**: {}\n",
+                        escape(&h.name),
+                        escape(&h.contact)
+                    ));
                 }
                 description.push('\n');
             }
@@ -255,14 +261,24 @@ pub fn answer_embed(answer: &Answer) -> EmbedText {
     }
 }
 
-/// The crisis reply: warm, short, private, with helplines and a button to see the library
-/// results anyway.
-pub fn crisis_embed(answer: &Answer) -> EmbedText {
+/// The crisis reply: warm, short, private, with helplines; the buttons below it offer the
+/// library results (unless the question asked for means) and to let a moderator know.
+pub fn crisis_embed(answer: &Answer, can_alert: bool) -> EmbedText {
     let mut e = answer_embed(answer);
     e.title = "You're not alone".into();
-    e.description.push_str(
-        "\n\nIf you were only looking for articles, you can still see them with the button below.",
-    );
+    if can_alert {
+        e.description.push_str(
+            "\n\nIf you would like someone from this server's moderator team to reach out to you, press the button below. Nothing is sent unless you press it, and your message is never shared.",
+        );
+    } else {
+        e.description
+            .push_str("\n\nYou can also message one of this server's moderators directly.");
+    }
+    if answer.screening.results_on_request() {
+        e.description.push_str(
+            "\n\nIf you were only looking for articles, you can still see them with the button below.",
+        );
+    }
     e
 }
 
@@ -297,12 +313,62 @@ pub fn answer_buttons(
     vec![CreateActionRow::Buttons(row)]
 }
 
-pub fn crisis_buttons(session: u64) -> Vec<CreateActionRow> {
-    vec![CreateActionRow::Buttons(vec![CreateButton::new(format!(
-        "cairn:anyway:{session}"
-    ))
-    .label("Show library results")
-    .style(ButtonStyle::Secondary)])]
+/// The crisis reply's buttons: "Let a moderator know" when the server has a moderators'
+/// channel, and "Show library results" unless the question asked for the means of self-harm.
+pub fn crisis_buttons(session: u64, results: bool, can_alert: bool) -> Vec<CreateActionRow> {
+    let mut row = Vec::new();
+    if can_alert {
+        row.push(
+            CreateButton::new(format!("cairn:support:{session}"))
+                .label("Let a moderator know I could use support")
+                .style(ButtonStyle::Primary),
+        );
+    }
+    if results {
+        row.push(
+            CreateButton::new(format!("cairn:anyway:{session}"))
+                .label("Show library results")
+                .style(ButtonStyle::Secondary),
+        );
+    }
+    if row.is_empty() {
+        return Vec::new();
+    }
+    vec![CreateActionRow::Buttons(row)]
+}
+
+/// Told to a member who presses "Let a moderator know" where no channel is set up.
+pub const NO_MODERATOR_CHANNEL: &str = "This server has not set up a moderators' channel for cairn, so I could not pass this on. Please message one of the server's moderators directly, or reach out to one of the helplines above.";
+
+/// Told to a member who presses "Let a moderator know" twice.
+pub const ALREADY_ALERTED: &str = "The moderators have already been told that you could use support. If you need help now, please use one of the helplines above.";
+
+/// The post in the moderators' channel: who asked for support, never what they wrote.
+pub fn moderator_alert(user: u64) -> String {
+    format!("<@{user}> pressed \"Let a moderator know I could use support\" after a cairn reply. Please reach out to them kindly. Their message is not shared with you, and cairn has not stored it.")
+}
+
+/// What the member is told once the moderators have been told.
+pub fn alert_sent(emergency_number: Option<String>) -> String {
+    let call = match emergency_number {
+        Some(n) => format!("call {n}"),
+        None => "call your local emergency number".to_string(),
+    };
+    format!("Thank you for telling us. The moderators know that you could use support, and someone should reach out to you. Your message was not shared. If you are in danger right now, please {call} or use one of the helplines above.")
+}
+
+/// `/privacy`: what cairn keeps, for how long, and why.
+pub fn privacy_embed(cooldown_secs: u64) -> EmbedText {
+    EmbedText {
+        title: "What cairn keeps about you".into(),
+        description: "In short: your questions are never stored, and nothing you ask or rate is stored with your user id.".into(),
+        fields: crate::privacy::statement(cooldown_secs)
+            .into_iter()
+            .map(|(h, t)| (h.to_string(), escape(&t)))
+            .collect(),
+        footer: crate::answer::DEFAULT_DISCLAIMER.into(),
+        warning: false,
+    }
 }
 
 /// One article's card for `/article show`.

@@ -57,6 +57,17 @@ impl Engine {
         self.analysis.clone()
     }
 
+    /// BM25's inverse document frequency of each analysed term in article bodies, and that of
+    /// a term no article contains. Always above 0, even in a library of one article.
+    pub fn idf<'a>(
+        &self,
+        terms: impl Iterator<Item = &'a str>,
+    ) -> Result<(Vec<f32>, f32), SearchError> {
+        let (n, dfs) = self.index.doc_freqs(terms)?;
+        let idf = |df: u64| (1.0 + (n as f32 - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
+        Ok((dfs.into_iter().map(idf).collect(), idf(0)))
+    }
+
     /// The question's own plan: analysed terms plus synonym groups (what gets highlighted).
     pub fn plan(&self, question: &str) -> QueryPlan {
         self.analysis

@@ -329,6 +329,18 @@ impl SearchIndex {
             .collect()
     }
 
+    /// The number of documents, and how many of them contain each analysed term in the body.
+    pub fn doc_freqs<'a>(
+        &self,
+        terms: impl Iterator<Item = &'a str>,
+    ) -> Result<(u64, Vec<u64>), SearchError> {
+        let searcher = self.reader.searcher();
+        let dfs = terms
+            .map(|t| Ok(searcher.doc_freq(&Term::from_field_text(self.fields.body, t))?))
+            .collect::<Result<Vec<u64>, SearchError>>()?;
+        Ok((searcher.num_docs(), dfs))
+    }
+
     /// The stored title and body of each hit, as one text.
     pub fn stored_text(&self, hits: &[Hit]) -> Result<Vec<String>, SearchError> {
         let searcher = self.reader.searcher();

@@ -19,6 +19,52 @@ pub fn bundled() -> &'static Library {
     })
 }
 
+/// The optional sentence encoder's folder (`CAIRN_MODEL`). With `CAIRN_REQUIRE_MODEL` set (as
+/// `.ci/run` does), a missing model fails the test instead of skipping it.
+pub fn model() -> Option<PathBuf> {
+    let dir = std::env::var_os("CAIRN_MODEL")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from);
+    if dir.is_none() {
+        assert!(
+            std::env::var_os("CAIRN_REQUIRE_MODEL").is_none(),
+            "CAIRN_REQUIRE_MODEL is set but CAIRN_MODEL is not"
+        );
+        eprintln!("CAIRN_MODEL is not set: semantic tests skipped");
+    }
+    dir
+}
+
+/// The bundled library, in memory, with semantic matching on.
+pub fn bundled_with_model(dir: PathBuf) -> Library {
+    let mut config = LibraryConfig::new(corpus_dir(), None);
+    config.model_dir = Some(dir);
+    Library::open(&config).expect("the library opens with the model")
+}
+
+/// The bundled library as `cairn ask` runs it here: with the encoder when `CAIRN_MODEL` is set.
+pub fn as_deployed() -> &'static Library {
+    static LIB: OnceLock<Library> = OnceLock::new();
+    LIB.get_or_init(|| match model() {
+        Some(dir) => bundled_with_model(dir),
+        None => Library::open(&LibraryConfig::new(corpus_dir(), None))
+            .expect("the bundled library opens"),
+    })
+}
+
+/// The lines of a test-set file under `tests/`, without comments and blank lines.
+pub fn test_set(name: &str) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
 /// A valid article file's text.
 pub fn article(id: &str, title: &str, body: &str, conditions: &str) -> String {
     format!(

@@ -16,6 +16,8 @@ pub const APP_ID: u64 = 1_100_000_000_000_000_001;
 pub const BOT_USER_ID: u64 = 1_100_000_000_000_000_002;
 pub const GUILD_ID: u64 = 1_100_000_000_000_000_003;
 pub const CHANNEL_ID: u64 = 1_100_000_000_000_000_004;
+/// The guild's private moderators' channel.
+pub const MOD_CHANNEL_ID: u64 = 1_100_000_000_000_000_007;
 /// The member who runs the commands in `slash()` & co. Not the application owner.
 pub const USER_ID: u64 = 1_100_000_000_000_000_005;
 /// The application owner reported by `/oauth2/applications/@me` (poise's `owners`).
@@ -78,11 +80,15 @@ pub fn member(user_value: Value, permissions: Option<&str>) -> Value {
 }
 
 pub fn channel() -> Value {
+    channel_named(CHANNEL_ID, CHANNEL_NAME)
+}
+
+pub fn channel_named(id: u64, name: &str) -> Value {
     json!({
-        "id": CHANNEL_ID.to_string(),
+        "id": id.to_string(),
         "type": 0,
         "guild_id": GUILD_ID.to_string(),
-        "name": CHANNEL_NAME,
+        "name": name,
         "position": 0,
         "permission_overwrites": [],
         "topic": null,
@@ -120,6 +126,8 @@ pub fn ready(session_id: &str, resume_url: &str) -> Value {
 pub fn guild_create() -> Value {
     let mut ch = channel();
     ch.as_object_mut().unwrap().remove("guild_id");
+    let mut mods = channel_named(MOD_CHANNEL_ID, "moderators");
+    mods.as_object_mut().unwrap().remove("guild_id");
     let everyone = json!({
         "id": GUILD_ID.to_string(),
         "name": "@everyone",
@@ -168,7 +176,7 @@ pub fn guild_create() -> Value {
         "member_count": 2,
         "roles": [everyone],
         "members": [member(bot_user(), None), member(user(USER_ID, USER_NAME, false), None)],
-        "channels": [ch],
+        "channels": [ch, mods],
     });
     let obj = g.as_object_mut().unwrap();
     obj.extend(rest.as_object().unwrap().clone());

@@ -44,8 +44,8 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::task::JoinHandle;
 
 pub use fixtures::{
-    APP_ID, BOT_NAME, BOT_USER_ID, CHANNEL_ID, GUILD_ID, MEMBER_PERMISSIONS, OWNER_ID, TOKEN,
-    USER_ID, USER_NAME,
+    APP_ID, BOT_NAME, BOT_USER_ID, CHANNEL_ID, GUILD_ID, MEMBER_PERMISSIONS, MOD_CHANNEL_ID,
+    OWNER_ID, TOKEN, USER_ID, USER_NAME,
 };
 pub use spec::{spec, spec_path, Report, Spec};
 pub use state::{Recorded, Upload};
@@ -236,6 +236,34 @@ impl DiscordDouble {
             .lock()
             .faults
             .push((method.to_string(), path_part.to_string(), status));
+    }
+
+    /// The real `cairn serve` binary (`bin`), set up to talk to this double with the library in
+    /// `corpus` and its index and data under `dir`, logging at `log`, both pipes captured.
+    /// Callers add their own settings and spawn it.
+    pub fn cairn_serve(
+        &self,
+        bin: &str,
+        corpus: &std::path::Path,
+        dir: &std::path::Path,
+        log: &str,
+    ) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(bin);
+        cmd.current_dir(dir)
+            .arg("--corpus")
+            .arg(corpus)
+            .arg("--index")
+            .arg(dir.join("index"))
+            .arg("serve")
+            .env("DISCORD_TOKEN", TOKEN)
+            .env("DISCORD_GUILD_ID", GUILD_ID.to_string())
+            .env("CAIRN_DISCORD_API", self.proxy_url())
+            .env("CAIRN_DATA", dir.join("data"))
+            .env("CAIRN_LOG", log)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        cmd
     }
 
     /// Every HTTP request so far, in arrival order.

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use super::fixtures::{self, APP_ID, CHANNEL_ID, GUILD_ID, TOKEN};
+use super::fixtures::{self, APP_ID, CHANNEL_ID, GUILD_ID, MOD_CHANNEL_ID, TOKEN};
 use super::spec;
 use super::state::{InteractionState, Recorded, Shared, State, Upload};
 
@@ -665,17 +665,26 @@ fn webhook(
 
 fn channel(shared: &Shared, ch: &str, method: &str, rest: &[&str], req: &Request<'_>) -> Reply {
     let label = format!("{method} channel {ch}/{}", rest.join("/"));
-    if ch != CHANNEL_ID.to_string() {
-        shared.protocol_error(format!("{label}: channel {ch} is not CHANNEL_ID"));
+    let Some(channel_id) = [CHANNEL_ID, MOD_CHANNEL_ID]
+        .into_iter()
+        .find(|id| ch == id.to_string())
+    else {
+        shared.protocol_error(format!(
+            "{label}: channel {ch} is not a channel of the guild"
+        ));
         return Reply::error(404, 10003, "Unknown Channel");
-    }
+    };
     let body = req.body.cloned().unwrap_or(Value::Null);
     let mut st = shared.lock();
     let State {
         messages, uploads, ..
     } = &mut *st;
     let reply = match (method, rest) {
-        ("GET", []) => Reply::ok(fixtures::channel()),
+        ("GET", []) => Reply::ok(if channel_id == MOD_CHANNEL_ID {
+            fixtures::channel_named(MOD_CHANNEL_ID, "moderators")
+        } else {
+            fixtures::channel()
+        }),
         ("POST", ["typing"]) => Reply::no_content(),
         ("POST", ["messages"]) => {
             let id = shared.next_id();
@@ -686,6 +695,7 @@ fn channel(shared: &Shared, ch: &str, method: &str, rest: &[&str], req: &Request
             };
             let mut m = fixtures::message(id, kind, &body);
             m["guild_id"] = json!(GUILD_ID.to_string());
+            m["channel_id"] = json!(channel_id.to_string());
             m["attachments"] = json!(attachments_for(shared, uploads, &body, req.files, &[]));
             messages.insert(id, m.clone());
             Reply::message(200, m)

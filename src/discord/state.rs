@@ -1,0 +1,334 @@
+//! What every command and button handler shares: the library, the feedback store, the
+//! short-lived button sessions, the vote and cooldown memory, and the per-server safety settings.
+//! Sessions hold a question for 15 minutes in memory only (as long as Discord lets a reply be
+//! edited), never with a user id; votes and cooldowns remember members only by a keyed hash
+//! that expires.
+
+use crate::answer::Answer;
+use crate::corpus::Condition;
+use crate::feedback::FeedbackStore;
+use crate::library::{AskOptions, Library};
+use crate::safety::Screening;
+use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::Error;
+
+/// Citations per page in Discord.
+pub const PAGE: usize = 3;
+/// How long buttons keep working (Discord lets an interaction reply be edited for 15 minutes).
+pub const SESSION_TTL: Duration = Duration::from_secs(15 * 60);
+const MAX_SESSIONS: usize = 10_000;
+
+/// What every command and button handler can reach.
+pub struct Data {
+    pub library: Arc<Library>,
+    pub feedback: Arc<FeedbackStore>,
+    pub sessions: Sessions,
+    pub cooldown: Cooldown,
+    /// Country for crisis helplines (ISO code), until servers can set their own.
+    pub country: Option<String>,
+    /// Each server's moderators' channel, where "Let a moderator know" posts.
+    pub moderator_channels: HashMap<u64, u64>,
+}
+
+impl Data {
+    pub fn new(
+        library: Arc<Library>,
+        feedback: Arc<FeedbackStore>,
+        country: Option<String>,
+        moderator_channels: HashMap<u64, u64>,
+        cooldown: Duration,
+    ) -> Data {
+        Data {
+            library,
+            feedback,
+            sessions: Sessions::default(),
+            cooldown: Cooldown::new(cooldown),
+            country,
+            moderator_channels,
+        }
+    }
+
+    /// The moderators' channel of a server, if it has one.
+    pub fn moderator_channel(&self, guild: Option<u64>) -> Option<u64> {
+        self.moderator_channels.get(&guild?).copied()
+    }
+
+    /// Runs the core's `ask` on the blocking pool, with the question already screened.
+    pub async fn ask(
+        &self,
+        s: &Session,
+        screening: &Screening,
+        offset: usize,
+        acknowledged: bool,
+    ) -> Result<Answer, Error> {
+        let lib = self.library.clone();
+        let question = s.question.clone();
+        let screening = screening.clone();
+        let opts = AskOptions {
+            condition: s.condition,
+            limit: PAGE,
+            offset,
+            country: self.country.clone(),
+            crisis_acknowledged: acknowledged,
+            ..AskOptions::default()
+        };
+        let answer =
+            tokio::task::spawn_blocking(move || lib.ask_screened(&question, &screening, &opts))
+                .await??;
+        Ok(answer)
+    }
+
+    /// Screens a session's question again (buttons), off the async runtime.
+    pub async fn screen(&self, s: &Session) -> Result<Screening, Error> {
+        let lib = self.library.clone();
+        let question = s.question.clone();
+        Ok(tokio::task::spawn_blocking(move || lib.screen(&question)).await?)
+    }
+}
+
+/// A question asked, kept so its buttons can page and vote.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub question: String,
+    pub condition: Option<Condition>,
+    pub guild: Option<u64>,
+}
+
+struct Entry {
+    session: Session,
+    created: Instant,
+    /// Article ids shown on each page, by offset (what a vote counts for).
+    pages: HashMap<usize, Vec<String>>,
+    /// Whether the member already asked for a moderator to reach out.
+    alerted: bool,
+}
+
+/// The button sessions, and which (session, page, member) already voted. Both expire after
+/// [`SESSION_TTL`], oldest first, from time-ordered queues.
+#[derive(Default)]
+pub struct Sessions {
+    inner: Mutex<SessionsInner>,
+    key: RandomState,
+}
+
+#[derive(Default)]
+struct SessionsInner {
+    next: u64,
+    entries: HashMap<u64, Entry>,
+    order: VecDeque<(Instant, u64)>,
+    votes: HashSet<u64>,
+    vote_order: VecDeque<(Instant, u64)>,
+}
+
+impl SessionsInner {
+    fn expire(&mut self, now: Instant) {
+        while let Some(&(t, id)) = self.order.front() {
+            if now.duration_since(t) < SESSION_TTL && self.entries.len() < MAX_SESSIONS {
+                break;
+            }
+            self.order.pop_front();
+            self.entries.remove(&id);
+        }
+        while let Some(&(t, key)) = self.vote_order.front() {
+            if now.duration_since(t) < SESSION_TTL {
+                break;
+            }
+            self.vote_order.pop_front();
+            self.votes.remove(&key);
+        }
+    }
+}
+
+impl Sessions {
+    pub fn insert(&self, session: Session) -> u64 {
+        let now = Instant::now();
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.expire(now);
+        inner.next += 1;
+        let id = inner.next;
+        inner.entries.insert(
+            id,
+            Entry {
+                session,
+                created: now,
+                pages: HashMap::new(),
+                alerted: false,
+            },
+        );
+        inner.order.push_back((now, id));
+        id
+    }
+
+    pub fn get(&self, id: u64) -> Option<Session> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner
+            .entries
+            .get(&id)
+            .filter(|e| e.created.elapsed() < SESSION_TTL)
+            .map(|e| e.session.clone())
+    }
+
+    pub fn remember_page(&self, id: u64, offset: usize, answer: &Answer) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = inner.entries.get_mut(&id) {
+            e.pages.insert(
+                offset,
+                answer
+                    .citations
+                    .iter()
+                    .map(|c| c.article_id.clone())
+                    .collect(),
+            );
+        }
+    }
+
+    pub fn page(&self, id: u64, offset: usize) -> Option<Vec<String>> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.entries.get(&id)?.pages.get(&offset).cloned()
+    }
+
+    /// Records that `user` voted on this page; false if they already had. Only a keyed hash of
+    /// the three is kept, and only for [`SESSION_TTL`].
+    pub fn first_vote(&self, id: u64, offset: usize, user: u64) -> bool {
+        let key = self.key.hash_one((id, offset, user));
+        let now = Instant::now();
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.expire(now);
+        let first = inner.votes.insert(key);
+        if first {
+            inner.vote_order.push_back((now, key));
+        }
+        first
+    }
+
+    /// Marks that the member asked for a moderator; false if the session already had (one alert
+    /// per crisis reply) or has expired.
+    pub fn first_alert(&self, id: u64) -> bool {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        match inner.entries.get_mut(&id) {
+            Some(e) if !e.alerted => {
+                e.alerted = true;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A per-member pause between questions. Members are remembered by a keyed hash of their id,
+/// for one period only; no question text is held.
+pub struct Cooldown {
+    period: Duration,
+    key: RandomState,
+    inner: Mutex<CooldownInner>,
+}
+
+#[derive(Default)]
+struct CooldownInner {
+    last: HashMap<u64, Instant>,
+    order: VecDeque<(Instant, u64)>,
+}
+
+impl Cooldown {
+    pub fn new(period: Duration) -> Cooldown {
+        Cooldown {
+            period,
+            key: RandomState::new(),
+            inner: Mutex::new(CooldownInner::default()),
+        }
+    }
+
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// `None` if the member may ask now (and starts their pause); otherwise how long to wait.
+    pub fn check(&self, user: u64) -> Option<Duration> {
+        self.check_at(user, Instant::now())
+    }
+
+    fn check_at(&self, user: u64, now: Instant) -> Option<Duration> {
+        if self.period.is_zero() {
+            return None;
+        }
+        let key = self.key.hash_one(user);
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(&(t, k)) = inner.order.front() {
+            if now.duration_since(t) < self.period {
+                break;
+            }
+            inner.order.pop_front();
+            if inner.last.get(&k) == Some(&t) {
+                inner.last.remove(&k);
+            }
+        }
+        if let Some(&t) = inner.last.get(&key) {
+            return Some(self.period - now.duration_since(t));
+        }
+        inner.last.insert(key, now);
+        inner.order.push_back((now, key));
+        None
+    }
+
+    /// How many members are remembered now (for tests).
+    #[cfg(test)]
+    fn remembered(&self) -> usize {
+        self.inner.lock().map(|i| i.last.len()).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> Session {
+        Session {
+            question: "q".into(),
+            condition: None,
+            guild: None,
+        }
+    }
+
+    #[test]
+    fn one_vote_per_person_per_page() {
+        let s = Sessions::default();
+        let id = s.insert(session());
+        assert!(s.first_vote(id, 0, 42));
+        assert!(!s.first_vote(id, 0, 42));
+        assert!(s.first_vote(id, 3, 42));
+        assert!(s.first_vote(id, 0, 43));
+        assert!(s.get(id).is_some());
+        assert!(s.get(id + 1).is_none());
+    }
+
+    #[test]
+    fn one_alert_per_session() {
+        let s = Sessions::default();
+        let id = s.insert(session());
+        assert!(s.first_alert(id));
+        assert!(!s.first_alert(id));
+        assert!(!s.first_alert(id + 1));
+    }
+
+    #[test]
+    fn cooldown_holds_then_forgets() {
+        let c = Cooldown::new(Duration::from_secs(10));
+        let t0 = Instant::now();
+        assert_eq!(c.check_at(7, t0), None);
+        let wait = c
+            .check_at(7, t0 + Duration::from_secs(3))
+            .expect("too soon");
+        assert_eq!(wait, Duration::from_secs(7));
+        assert_eq!(c.check_at(8, t0 + Duration::from_secs(3)), None);
+        assert_eq!(c.check_at(7, t0 + Duration::from_secs(11)), None);
+        // The first entry for 8 expired at t0+13: only 7's new pause is remembered after that.
+        assert_eq!(c.check_at(9, t0 + Duration::from_secs(30)), None);
+        assert_eq!(c.remembered(), 1);
+        assert_eq!(Cooldown::new(Duration::ZERO).check(7), None);
+    }
+}
