@@ -60,6 +60,13 @@ fn main() -> anyhow::Result<()> {
         for (s, _, q) in missed {
             println!("  {s:.3}  {q}");
         }
+        let test = lines("tests/safety/ordinary.txt");
+        let t = sims(&test);
+        println!("\ntest ordinary set (for the record, not for choosing):");
+        for th in (44..=60).step_by(2).map(|t| t as f32 / 100.0) {
+            let alarms = t.iter().filter(|x| !x.1 && x.0 >= th).count();
+            println!("{th:>9.2}  {alarms:>3}/{}", t.len());
+        }
         let mut top: Vec<_> = o.iter().collect();
         top.sort_by(|a, b| b.0.total_cmp(&a.0));
         println!("\nmost crisis-like ordinary lines:");

@@ -108,3 +108,22 @@ fn with_the_model_nonsense_still_finds_nothing() {
         );
     }
 }
+
+#[test]
+fn the_encoder_is_a_second_safety_net_and_the_rules_stay_the_floor() {
+    let Some(dir) = model() else { return };
+    let lib = bundled_with_model(dir);
+    assert!(lib.safety().has_semantic_net());
+    // Written without any of the rules' phrases: only the encoder's net can catch it.
+    let q = "i feel so calm now that i have made up my mind about leaving for good";
+    assert!(
+        !common::bundled().screen(q).crisis,
+        "the lexical rules alone miss it"
+    );
+    let s = lib.screen(q);
+    assert!(s.crisis && !s.means, "{s:?}");
+    assert_eq!(s.crisis_group.as_deref(), Some("semantic"));
+    // The net never overrules the exceptions, and never decides `means`.
+    assert!(!lib.screen("I want to die my hair").crisis);
+    assert!(lib.screen("what's the lethal dose of amitriptyline").means);
+}

@@ -22,6 +22,11 @@ use std::sync::Arc;
 /// The rules shipped with cairn (`corpus/safety.toml` at build time).
 pub const BUNDLED_RULES: &str = include_str!("../../corpus/safety.toml");
 
+/// The encoder's net judges only questions of at least this many words once exception phrases
+/// are taken out: "I want to die my hair" leaves "i want to", too little meaning to judge (the
+/// lexical rules still run on everything).
+const MIN_NET_WORDS: usize = 4;
+
 /// What the safety check found in a question. Holds no question text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Screening {
@@ -150,9 +155,17 @@ impl Safety {
     }
 
     /// The highest similarity of the question to a crisis example (`None` without an encoder).
+    /// The question is compared with its exception phrases taken out, so that "die my hair"
+    /// is no closer to a crisis for the encoder than for the rules.
     pub fn similarity(&self, question: &str) -> Option<f32> {
         let net = self.net.as_ref()?;
-        let q = net.encoder.embed(&normalise(question));
+        let form = match_forms(question).into_iter().next().unwrap_or_default();
+        let masked = self.mask(&form);
+        let words: Vec<&str> = masked.split(' ').filter(|w| *w != "_").collect();
+        if words.len() < MIN_NET_WORDS {
+            return Some(0.0);
+        }
+        let q = net.encoder.embed(&words.join(" "));
         Some(
             net.examples
                 .iter()
