@@ -114,6 +114,7 @@ impl Notice {
             "Try the full name of a condition or treatment instead of a nickname.".to_string(),
             "See the list of topics the library covers with /topics (or `cairn topics`)."
                 .to_string(),
+            "Ask a moderator: they can point you elsewhere, or add an article on it.".to_string(),
         ];
         if let Some(c) = condition {
             suggestions.insert(
@@ -122,7 +123,7 @@ impl Notice {
             );
         }
         Notice::NothingFound {
-            message: "No article in the library matches that question.".into(),
+            message: "The library has nothing on this yet.".into(),
             suggestions,
         }
     }

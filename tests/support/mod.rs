@@ -239,7 +239,8 @@ impl DiscordDouble {
     }
 
     /// The real `cairn serve` binary (`bin`), set up to talk to this double with the library in
-    /// `corpus` and its index and data under `dir`, logging at `log`, both pipes captured.
+    /// `corpus` and its index and data under `dir`, logging at `log`, both pipes captured, lexical
+    /// search only.
     /// Callers add their own settings and spawn it.
     pub fn cairn_serve(
         &self,
@@ -260,6 +261,8 @@ impl DiscordDouble {
             .env("CAIRN_DISCORD_API", self.proxy_url())
             .env("CAIRN_DATA", dir.join("data"))
             .env("CAIRN_LOG", log)
+            // These tests are about the bot, not the optional encoder: keep start-up quick.
+            .env_remove("CAIRN_MODEL")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true);
