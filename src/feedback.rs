@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -68,21 +69,19 @@ impl FeedbackStore {
         })
     }
 
-    /// Counts one vote for each article and saves.
+    /// Counts one vote for each article and saves. The lock is held across the write, so
+    /// concurrent votes are saved one after another and the file always holds every vote.
     pub fn record(&self, articles: &[String], helpful: bool) -> Result<(), FeedbackError> {
-        let snapshot = {
-            let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-            for id in articles {
-                let c = counts.entry(id.clone()).or_default();
-                if helpful {
-                    c.helpful += 1;
-                } else {
-                    c.not_helpful += 1;
-                }
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        for id in articles {
+            let c = counts.entry(id.clone()).or_default();
+            if helpful {
+                c.helpful += 1;
+            } else {
+                c.not_helpful += 1;
             }
-            counts.clone()
-        };
-        self.save(&snapshot)
+        }
+        self.save(&counts)
     }
 
     pub fn counts(&self, article: &str) -> Counts {
@@ -90,8 +89,8 @@ impl FeedbackStore {
         counts.get(article).copied().unwrap_or_default()
     }
 
-    /// Writes to a temporary file and renames it over the old one, so a crash never leaves a
-    /// half-written file.
+    /// Writes to a temporary file, flushes it to disk, renames it over the old one and flushes
+    /// the folder, so a crash never leaves a half-written file. Called with the lock held.
     fn save(&self, counts: &BTreeMap<String, Counts>) -> Result<(), FeedbackError> {
         let Some(path) = &self.path else {
             return Ok(());
@@ -100,13 +99,24 @@ impl FeedbackStore {
             path: path.clone(),
             source,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(err)?;
-        }
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(err)?;
         let tmp = path.with_extension("json.tmp");
         let json = serde_json::to_string_pretty(counts).unwrap_or_else(|_| "{}".into());
-        std::fs::write(&tmp, json).map_err(err)?;
-        std::fs::rename(&tmp, path).map_err(err)
+        {
+            let mut file = std::fs::File::create(&tmp).map_err(err)?;
+            file.write_all(json.as_bytes()).map_err(err)?;
+            file.sync_all().map_err(err)?;
+        }
+        std::fs::rename(&tmp, path).map_err(err)?;
+        // The rename itself is durable once the folder is flushed.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
     }
 }
 
@@ -138,6 +148,35 @@ mod tests {
         );
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("user"), "{text}");
+    }
+
+    #[test]
+    fn concurrent_votes_are_all_saved_and_the_file_stays_valid() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedback.json");
+        let store = std::sync::Arc::new(FeedbackStore::open(&path).unwrap());
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..40 {
+                        store.record(&["a".into()], t % 2 == 0).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let again = FeedbackStore::open(&path).expect("the file is valid JSON");
+        assert_eq!(
+            again.counts("a"),
+            Counts {
+                helpful: 160,
+                not_helpful: 160
+            }
+        );
+        assert!(!path.with_extension("json.tmp").exists());
     }
 
     #[test]

@@ -1,11 +1,8 @@
-//! The `cairn` binary: parse the command line and hand over to `cairn::cli`.
+//! The `cairn` binary: hand over to `cairn::cli`, which reads `.env`, parses the command line
+//! and runs the command.
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // Settings may come from a .env file; real environment variables win.
-    let _ = dotenvy::dotenv();
-    let cli = cairn::cli::Cli::parse();
-    cairn::cli::run(cli)
+    cairn::cli::main()
 }

@@ -211,6 +211,32 @@ fn serve_without_a_good_token_is_a_one_line_error_with_exit_code_2() {
 }
 
 #[test]
+fn a_malformed_env_file_is_named_with_its_line_and_never_read_as_no_token() {
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cwd.path().join(".env"),
+        "# settings\nDISCORD_TOKEN=abc.def.SECRETPART\nthis line is broken 'SECRET2\n",
+    )
+    .unwrap();
+    for args in [&["serve"][..], &["topics"][..]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
+            .current_dir(cwd.path())
+            .arg("--corpus")
+            .arg(common::corpus_dir())
+            .args(args)
+            .env_remove("DISCORD_TOKEN")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: .env:3:"), "{err}");
+        assert!(!err.contains("DISCORD_TOKEN is not set"), "{err}");
+        assert!(!err.contains("SECRET"), "the line is not echoed: {err}");
+    }
+}
+
+#[test]
 fn eval_scores_a_beir_collection_and_names_a_missing_one() {
     let dir = tempfile::tempdir().unwrap();
     let beir = dir.path().join("tiny");

@@ -6,14 +6,14 @@
 mod common;
 mod support;
 
-use cairn::discord::BotConfig;
+use cairn::discord::{BotConfig, Retry};
 use cairn::feedback::FeedbackStore;
 use cairn::{Library, LibraryConfig};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use support::{DiscordDouble, Recorded, APP_ID, GUILD_ID, MOD_CHANNEL_ID, TOKEN, USER_ID};
+use support::{DiscordDouble, Recorded, Running, APP_ID, GUILD_ID, MOD_CHANNEL_ID, TOKEN, USER_ID};
 use tokio::sync::oneshot;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -69,16 +69,34 @@ impl Bot {
         feedback: Arc<FeedbackStore>,
         cooldown: Duration,
     ) -> Bot {
-        capture_logs();
-        let double = DiscordDouble::start().await;
-        let config = BotConfig {
+        Bot::start_on(DiscordDouble::start().await, lib, feedback, cooldown).await
+    }
+
+    /// The settings the tests use: quick registration retries.
+    fn config(double: &DiscordDouble, cooldown: Duration) -> BotConfig {
+        BotConfig {
             token: TOKEN.into(),
             guild_id: Some(GUILD_ID),
             api_proxy: Some(double.proxy_url()),
             country: Some("GB".into()),
             moderator_channels: [(GUILD_ID, MOD_CHANNEL_ID)].into_iter().collect(),
             cooldown,
-        };
+            registration: Retry {
+                attempts: 3,
+                backoff: Duration::from_millis(50),
+            },
+        }
+    }
+
+    /// Starts the bot against a double the caller may have set up (faults to inject).
+    async fn start_on(
+        double: DiscordDouble,
+        lib: Library,
+        feedback: Arc<FeedbackStore>,
+        cooldown: Duration,
+    ) -> Bot {
+        capture_logs();
+        let config = Bot::config(&double, cooldown);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(cairn::discord::run(
             config,
@@ -578,6 +596,120 @@ async fn a_too_fast_repeat_gets_a_private_note_but_a_crisis_never_waits() {
     .await;
 }
 
+fn lexical_library() -> Library {
+    Library::open(&LibraryConfig::new(common::corpus_dir(), None)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_that_cannot_register_its_commands_exits_with_one_clear_line() {
+    within(async {
+        capture_logs();
+        let double = DiscordDouble::start().await;
+        for _ in 0..3 {
+            double.fail_next("PUT", "/commands", 403);
+        }
+        let config = Bot::config(&double, Duration::ZERO);
+        let run = cairn::discord::run(
+            config,
+            Arc::new(lexical_library()),
+            Arc::new(FeedbackStore::in_memory()),
+            std::future::pending(),
+        );
+        let result = tokio::time::timeout(WAIT, run)
+            .await
+            .expect("the bot gives up instead of waiting forever");
+        let err = result.expect_err("registration failed three times");
+        let line = err.to_string();
+        assert!(
+            line.contains("could not register the commands") && line.contains("3 attempts"),
+            "{line}"
+        );
+        assert!(!line.contains('\n'), "one line: {line}");
+        let puts = double
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "PUT" && r.path.ends_with("/commands"))
+            .count();
+        assert_eq!(puts, 3, "retried a bounded number of times");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_is_retried_and_then_the_bot_answers() {
+    within(async {
+        let double = DiscordDouble::start().await;
+        double.fail_next("PUT", "/commands", 500);
+        double.fail_next("PUT", "/commands", 502);
+        let bot = Bot::start_on(
+            double,
+            lexical_library(),
+            Arc::new(FeedbackStore::in_memory()),
+            Duration::ZERO,
+        )
+        .await;
+        let (_, cb, msg) = bot.ask("what is pacing").await;
+        assert_eq!(callback_type(&cb), 5);
+        assert!(!fields(&msg).is_empty());
+        let puts = bot
+            .double
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "PUT" && r.path.ends_with("/commands"))
+            .count();
+        assert_eq!(puts, 3);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_asker_pages_the_public_answer_others_get_the_next_page_privately() {
+    within(async {
+        let bot = Bot::start().await;
+        let (asked, _, msg) = bot.ask("what is pacing for me/cfs").await;
+        let more = button(&msg, "More results");
+        let first_title = msg["embeds"][0]["title"].clone();
+
+        // Another member presses "More results": a private page, the public answer unchanged.
+        let other = support::as_member(
+            bot.double.button(&more, msg.clone()),
+            USER_ID + 7,
+            "other",
+            support::MEMBER_PERMISSIONS,
+        );
+        bot.double.send_interaction(other.clone()).await.unwrap();
+        let cb = bot.double.wait_callback(&other, WAIT).await.unwrap();
+        assert_eq!(callback_type(&cb), 5, "a new private message");
+        assert_eq!(callback_flags(&cb) & 64, 64);
+        let (_, page) = bot.edit_of(&other, 1).await;
+        assert!(page["embeds"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("results 4-"));
+        let public = bot.double.original_message(&asked).unwrap();
+        assert_eq!(
+            public["embeds"][0]["title"], first_title,
+            "the public answer is as it was"
+        );
+
+        // The asker's press edits the public answer in place.
+        let (own, cb) = bot.press(&more, &msg).await;
+        assert_eq!(callback_type(&cb), 6);
+        bot.edit_of(&own, 1).await;
+        let public = bot.double.original_message(&asked).unwrap();
+        assert!(
+            public["embeds"][0]["title"]
+                .as_str()
+                .unwrap()
+                .contains("results 4-"),
+            "{public}"
+        );
+        bot.stop().await;
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn privacy_says_what_is_kept() {
     within(async {
@@ -815,15 +947,12 @@ async fn cairn_serve_runs_answers_and_stops_cleanly_on_sigterm() {
     within(async {
         let double = DiscordDouble::start().await;
         let dir = tempfile::tempdir().unwrap();
-        let child = double
-            .cairn_serve(
-                env!("CARGO_BIN_EXE_cairn"),
-                &common::corpus_dir(),
-                dir.path(),
-                "debug",
-            )
-            .spawn()
-            .unwrap();
+        let bot = Running::spawn(double.cairn_serve(
+            env!("CARGO_BIN_EXE_cairn"),
+            &common::corpus_dir(),
+            dir.path(),
+            "debug",
+        ));
         double.wait_ready(WAIT).await.unwrap();
         let ask = double.slash(
             "ask",
@@ -835,20 +964,61 @@ async fn cairn_serve_runs_answers_and_stops_cleanly_on_sigterm() {
             5
         );
 
-        let pid = child.id().unwrap() as libc::pid_t;
-        // SAFETY: sending a signal to our own child process.
-        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-        let out = child.wait_with_output().await.unwrap();
-        let logs = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(out.status.success(), "exit {:?}: {logs}", out.status);
+        bot.signal(libc::SIGTERM);
+        let (status, out) = bot.finish(WAIT).await.expect("the bot stops on SIGTERM");
+        let logs = String::from_utf8_lossy(&out).into_owned();
+        assert!(status.success(), "exit {status:?}: {logs}");
         assert!(logs.contains("shutting down"), "{logs}");
+        assert!(
+            logs.contains("CAIRN_DISCORD_API is set"),
+            "the override is warned about: {logs}"
+        );
         assert!(!logs.contains(TOKEN), "the token was logged");
         assert_eq!(double.spec_violations(), Vec::<String>::new());
         assert_eq!(double.protocol_errors(), Vec::<String>::new());
+    })
+    .await;
+}
+
+/// The bound the issue sets: SIGTERM and SIGINT end `cairn serve` within this, in every state.
+const STOP_WITHIN: Duration = Duration::from_secs(5);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cairn_serve_stops_on_sigterm_and_sigint_while_discord_is_unreachable() {
+    within(async {
+        for signal in [libc::SIGTERM, libc::SIGINT] {
+            // A port nothing listens on: every connection is refused.
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let dir = tempfile::tempdir().unwrap();
+            let double = DiscordDouble::start().await;
+            let mut cmd = double.cairn_serve(
+                env!("CARGO_BIN_EXE_cairn"),
+                &common::corpus_dir(),
+                dir.path(),
+                "info",
+            );
+            cmd.env("CAIRN_DISCORD_API", format!("http://127.0.0.1:{port}"));
+            let bot = Running::spawn(cmd);
+            assert!(
+                bot.wait_output("library loaded", WAIT).await,
+                "{}",
+                bot.output()
+            );
+            // Let it get into its connection attempts.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            bot.signal(signal);
+            let (status, out) = bot
+                .finish(STOP_WITHIN)
+                .await
+                .expect("cairn serve ends within 5 s of the signal");
+            let logs = String::from_utf8_lossy(&out).into_owned();
+            assert!(status.success(), "signal {signal}: exit {status:?}: {logs}");
+            assert!(logs.contains("shutting down"), "{logs}");
+        }
     })
     .await;
 }

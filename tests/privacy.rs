@@ -10,8 +10,7 @@ mod support;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;
-use support::{DiscordDouble, GUILD_ID, MEMBER_PERMISSIONS, MOD_CHANNEL_ID, USER_ID};
-use tokio::io::AsyncReadExt;
+use support::{DiscordDouble, Running, GUILD_ID, MEMBER_PERMISSIONS, MOD_CHANNEL_ID, USER_ID};
 
 const WAIT: Duration = Duration::from_secs(20);
 const OTHER_ID: u64 = USER_ID + 4242;
@@ -77,33 +76,21 @@ async fn nothing_a_member_asks_or_who_they_are_is_written_anywhere() {
     tokio::time::timeout(Duration::from_secs(120), async {
         let double = DiscordDouble::start().await;
         let dir = tempfile::tempdir().unwrap();
-        let mut child = double
-            .cairn_serve(
+        let bot = Running::spawn({
+            let mut cmd = double.cairn_serve(
                 env!("CARGO_BIN_EXE_cairn"),
                 &common::corpus_dir(),
                 dir.path(),
                 "trace",
-            )
-            .env("RUST_LOG", "trace")
-            .env("CAIRN_COOLDOWN_SECS", "0")
-            .env(
-                "CAIRN_MODERATOR_CHANNELS",
-                format!("{GUILD_ID}:{MOD_CHANNEL_ID}"),
-            )
-            .spawn()
-            .unwrap();
-        // Drain both pipes while the bot runs, so that verbose logging never blocks it.
-        let drain = |pipe: Option<Box<dyn tokio::io::AsyncRead + Unpin + Send>>| {
-            tokio::spawn(async move {
-                let mut bytes = Vec::new();
-                if let Some(mut p) = pipe {
-                    let _ = p.read_to_end(&mut bytes).await;
-                }
-                bytes
-            })
-        };
-        let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
-        let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+            );
+            cmd.env("RUST_LOG", "trace")
+                .env("CAIRN_COOLDOWN_SECS", "0")
+                .env(
+                    "CAIRN_MODERATOR_CHANNELS",
+                    format!("{GUILD_ID}:{MOD_CHANNEL_ID}"),
+                );
+            cmd
+        });
         double.wait_ready(WAIT).await.unwrap();
 
         let ask = |q: &str, member: u64| {
@@ -152,19 +139,12 @@ async fn nothing_a_member_asks_or_who_they_are_is_written_anywhere() {
         let privacy = double.slash("privacy", json!([]));
         send(&double, privacy).await;
 
-        let pid = child.id().unwrap() as libc::pid_t;
-        // SAFETY: sending a signal to our own child process.
-        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-        let status = child.wait().await.unwrap();
-        let (stdout, stderr) = (stdout.await.unwrap(), stderr.await.unwrap());
+        bot.signal(libc::SIGTERM);
+        let (status, output) = bot.finish(WAIT).await.expect("the bot stops on SIGTERM");
         assert!(status.success(), "exit {status:?}");
 
-        let logs =
-            String::from_utf8_lossy(&stderr).into_owned() + &String::from_utf8_lossy(&stdout);
-        let mut written = vec![
-            ("stdout".to_string(), stdout),
-            ("stderr".to_string(), stderr),
-        ];
+        let logs = String::from_utf8_lossy(&output).into_owned();
+        let mut written = vec![("stdout and stderr".to_string(), output)];
         every_file(dir.path(), &mut written);
         assert!(
             logs.contains("command=\"ask\""),

@@ -146,6 +146,38 @@ fn parse_condition(s: &str) -> Result<Condition, String> {
     s.parse()
 }
 
+/// The binary's entry: settings from `.env` (real environment variables win; a broken file is
+/// an error naming its line, never silently skipped), then the command line, then the command.
+pub fn main() -> ExitCode {
+    if let Err(e) = load_dotenv(std::path::Path::new(".env")) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    run(Cli::parse())
+}
+
+/// Loads settings from a `.env` file, if there is one, without overriding the environment. A
+/// line that cannot be parsed is an error naming the file and the line; the line itself is not
+/// repeated (it may hold the token).
+pub fn load_dotenv(path: &std::path::Path) -> Result<(), String> {
+    match dotenvy::from_path(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.not_found() => Ok(()),
+        Err(dotenvy::Error::LineParse(line, _)) => {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let number = text
+                .lines()
+                .position(|l| l == line || l.trim() == line.trim())
+                .map_or_else(|| "?".to_string(), |i| (i + 1).to_string());
+            Err(format!(
+                "{}:{number}: this line is not NAME=value (see .env.example)",
+                path.display()
+            ))
+        }
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
 /// Runs one command and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
@@ -323,12 +355,18 @@ fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
         &args.data.join("feedback.json"),
     )?);
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(crate::discord::run(
+    let result = runtime.block_on(crate::discord::run(
         config,
         lib,
         feedback,
         shutdown_signal(),
-    ))?;
+    ));
+    // Work still on the blocking pool must not hold the process open.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -81,6 +81,7 @@ pub async fn ask(
         question,
         condition: condition.map(Condition::from),
         guild: ctx.guild_id().map(|g| g.get()),
+        asker: data.sessions.member_key(ctx.author().id.get()),
     };
     let answer = data.ask(&session, &screening, 0, false).await?;
     let id = data.sessions.insert(session);

@@ -119,10 +119,15 @@ async fn on_button(
     };
     match action {
         Action::More { offset, .. } => {
-            // Acknowledge now (type 6), then edit the message in place with the next page.
-            press
-                .create_response(&ctx.http, CreateInteractionResponse::Acknowledge)
-                .await?;
+            if data.sessions.member_key(press.user.id.get()) == session.asker {
+                // The asker: acknowledge (type 6), then edit the answer in place.
+                press
+                    .create_response(&ctx.http, CreateInteractionResponse::Acknowledge)
+                    .await?;
+            } else {
+                // Anyone else gets the next page privately; the public answer stays as it is.
+                defer_privately(ctx, press).await?;
+            }
             // Result pages of a crisis session exist only after the member asked to see them.
             show_page(ctx, data, press, session_id, &session, offset, true).await?;
         }

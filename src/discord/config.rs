@@ -24,6 +24,24 @@ pub struct BotConfig {
     pub moderator_channels: HashMap<u64, u64>,
     /// The pause between one member's questions (0 turns it off).
     pub cooldown: Duration,
+    /// How command registration is retried before the bot gives up and exits.
+    pub registration: Retry,
+}
+
+/// Attempts, and the first pause between them (doubling each time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    pub attempts: u32,
+    pub backoff: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Retry {
+        Retry {
+            attempts: 5,
+            backoff: Duration::from_secs(1),
+        }
+    }
 }
 
 /// Never print the token, even in debug output.
@@ -36,6 +54,7 @@ impl fmt::Debug for BotConfig {
             .field("country", &self.country)
             .field("moderator_channels", &self.moderator_channels)
             .field("cooldown", &self.cooldown)
+            .field("registration", &self.registration)
             .finish()
     }
 }
@@ -52,7 +71,7 @@ pub enum ConfigError {
         "CAIRN_HELPLINE_COUNTRY must be a two-letter country code such as GB or US, not `{0}`"
     )]
     BadCountry(String),
-    #[error("CAIRN_DISCORD_API must be an http:// or https:// base URL, not `{0}`")]
+    #[error("CAIRN_DISCORD_API must be an https:// base URL, or http:// to this machine only (127.0.0.1, ::1, localhost), not `{0}`")]
     BadApi(String),
     #[error("CAIRN_MODERATOR_CHANNELS must list SERVER_ID:CHANNEL_ID pairs separated by commas (or one CHANNEL_ID when DISCORD_GUILD_ID is set), not `{0}`")]
     BadModeratorChannels(String),
@@ -92,7 +111,7 @@ impl BotConfig {
             match var("CAIRN_DISCORD_API").map(|u| u.trim().trim_end_matches('/').to_string()) {
                 None => None,
                 Some(u) if u.is_empty() => None,
-                Some(u) if u.starts_with("http://") || u.starts_with("https://") => Some(u),
+                Some(u) if u.starts_with("https://") || is_loopback_http(&u) => Some(u),
                 Some(u) => return Err(ConfigError::BadApi(u)),
             };
         let moderator_channels = match var("CAIRN_MODERATOR_CHANNELS") {
@@ -115,6 +134,7 @@ impl BotConfig {
             country,
             moderator_channels,
             cooldown,
+            registration: Retry::default(),
         })
     }
 
@@ -122,6 +142,26 @@ impl BotConfig {
     pub fn from_env() -> Result<BotConfig, ConfigError> {
         Self::from_vars(|k| std::env::var(k).ok())
     }
+}
+
+/// Plain http is allowed to this machine only: `http://127.0.0.1[:port]`, `http://[::1]`,
+/// `http://localhost`.
+fn is_loopback_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return false;
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    matches!(host, "localhost" | "::1")
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `GUILD:CHANNEL,GUILD:CHANNEL`, or a bare `CHANNEL` for the one `DISCORD_GUILD_ID` server.
@@ -200,6 +240,31 @@ mod tests {
         }
         let e = with(&[("DISCORD_TOKEN", TOKEN), ("CAIRN_COOLDOWN_SECS", "-1")]).unwrap_err();
         assert_eq!(e, ConfigError::BadCooldown("-1".into()));
+    }
+
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.0.0.1",
+            "http://localhost:1/",
+            "http://[::1]:9",
+            "https://discord.example.org",
+        ] {
+            let c = with(&[("DISCORD_TOKEN", TOKEN), ("CAIRN_DISCORD_API", ok)]).unwrap();
+            assert_eq!(c.api_proxy.as_deref(), Some(ok.trim_end_matches('/')));
+        }
+        for bad in [
+            "http://example.org",
+            "http://127.0.0.1.evil.org",
+            "http://user@127.0.0.1.evil.org",
+            "http://10.0.0.1:80",
+            "ftp://127.0.0.1",
+            "127.0.0.1:80",
+        ] {
+            let e = with(&[("DISCORD_TOKEN", TOKEN), ("CAIRN_DISCORD_API", bad)]).unwrap_err();
+            assert!(matches!(e, ConfigError::BadApi(_)), "{bad}: {e}");
+        }
     }
 
     #[test]

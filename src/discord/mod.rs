@@ -10,7 +10,7 @@ mod config;
 pub mod render;
 mod state;
 
-pub use config::{BotConfig, ConfigError};
+pub use config::{BotConfig, ConfigError, Retry};
 
 use crate::feedback::FeedbackStore;
 use crate::library::Library;
@@ -26,6 +26,8 @@ pub type Context<'a> = poise::Context<'a, Data, Error>;
 pub enum BotError {
     #[error("could not start the Discord client: {0}")]
     Client(#[from] serenity::Error),
+    #[error("{0}")]
+    Registration(String),
 }
 
 /// The commands members use, as registered with Discord.
@@ -40,7 +42,9 @@ pub fn commands() -> Vec<poise::Command<Data, Error>> {
 }
 
 /// Runs the bot until `shutdown` completes (Ctrl-C, SIGTERM, or a test's signal), then closes
-/// the gateway connection cleanly.
+/// the gateway connection cleanly. Returns an error, so that a supervisor restarts the process,
+/// when the commands cannot be registered after the configured retries: a bot that cannot
+/// register would be alive but deaf.
 pub async fn run(
     config: BotConfig,
     library: Arc<Library>,
@@ -51,6 +55,9 @@ pub async fn run(
     let country = config.country.clone();
     let moderator_channels = config.moderator_channels.clone();
     let cooldown = config.cooldown;
+    let retry = config.registration;
+    let (fatal_tx, fatal_rx) = tokio::sync::oneshot::channel::<String>();
+    let fatal_tx = std::sync::Mutex::new(Some(fatal_tx));
     let framework = poise::Framework::<Data, Error>::builder()
         .options(poise::FrameworkOptions {
             commands: commands(),
@@ -63,16 +70,15 @@ pub async fn run(
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
                 let cmds = &framework.options().commands;
-                match guild {
-                    Some(id) => {
-                        poise::builtins::register_in_guild(ctx, cmds, serenity::GuildId::new(id))
-                            .await?;
-                        tracing::info!(guild = id, "registered {} commands in the guild", cmds.len());
+                if let Err(e) = register(ctx, cmds, guild, retry).await {
+                    let line = match guild {
+                        Some(id) => format!("could not register the commands in server {id} after {} attempts ({e}); is the bot in that server, and is DISCORD_GUILD_ID right?", retry.attempts),
+                        None => format!("could not register the commands after {} attempts ({e})", retry.attempts),
+                    };
+                    if let Some(tx) = fatal_tx.lock().ok().and_then(|mut t| t.take()) {
+                        let _ = tx.send(line.clone());
                     }
-                    None => {
-                        poise::builtins::register_globally(ctx, cmds).await?;
-                        tracing::info!("registered {} commands globally", cmds.len());
-                    }
+                    return Err(line.into());
                 }
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
                 Ok(Data::new(
@@ -89,6 +95,10 @@ pub async fn run(
     let intents = serenity::GatewayIntents::GUILDS;
     let mut http = serenity::HttpBuilder::new(&config.token);
     if let Some(proxy) = &config.api_proxy {
+        tracing::warn!(
+            api = %proxy,
+            "CAIRN_DISCORD_API is set: every Discord request goes there, with the rate limiter off. This is for tests only."
+        );
         // The serenity ratelimiter ignores the proxy (serenity #1739): turn it off with one.
         http = http.proxy(proxy).ratelimiter_disabled(true);
     }
@@ -96,14 +106,70 @@ pub async fn run(
         .framework(framework)
         .await?;
     let shards = client.shard_manager.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        tracing::info!("shutting down");
-        shards.shutdown_all().await;
-    });
-    client.start().await?;
+    // Whatever state the client is in (connecting, retrying, connected), a shutdown or a fatal
+    // error ends it: the client's future is dropped rather than awaited.
+    let outcome = tokio::select! {
+        result = client.start() => result.map_err(BotError::from),
+        () = shutdown => {
+            tracing::info!("shutting down");
+            Ok(())
+        }
+        Ok(line) = fatal_rx => Err(BotError::Registration(line)),
+    };
+    if tokio::time::timeout(SHUTDOWN_GRACE, shards.shutdown_all())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the gateway did not close within {SHUTDOWN_GRACE:?}; leaving anyway");
+    }
+    outcome
+}
+
+/// How long a clean gateway close may take before cairn leaves anyway.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Registers the commands (in one server, or globally), retrying with doubling pauses.
+async fn register(
+    ctx: &serenity::Context,
+    cmds: &[poise::Command<Data, Error>],
+    guild: Option<u64>,
+    retry: Retry,
+) -> Result<(), serenity::Error> {
+    let mut pause = retry.backoff;
+    for attempt in 1..=retry.attempts.max(1) {
+        let result = match guild {
+            Some(id) => {
+                poise::builtins::register_in_guild(ctx, cmds, serenity::GuildId::new(id)).await
+            }
+            None => poise::builtins::register_globally(ctx, cmds).await,
+        };
+        match result {
+            Ok(()) => {
+                match guild {
+                    Some(id) => tracing::info!(
+                        guild = id,
+                        "registered {} commands in the guild",
+                        cmds.len()
+                    ),
+                    None => tracing::info!("registered {} commands globally", cmds.len()),
+                }
+                return Ok(());
+            }
+            Err(e) if attempt < retry.attempts => {
+                tracing::warn!(
+                    attempt,
+                    "registering the commands failed ({e}); retrying in {pause:?}"
+                );
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(MAX_BACKOFF);
+            }
+            Err(e) => return Err(e),
+        }
+    }
     Ok(())
 }
+
+const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The one place that decides what a member sees when something fails.
 async fn on_error(err: poise::FrameworkError<'_, Data, Error>) {

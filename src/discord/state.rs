@@ -97,6 +97,8 @@ pub struct Session {
     pub question: String,
     pub condition: Option<Condition>,
     pub guild: Option<u64>,
+    /// Who asked, as [`Sessions::member_key`]: only their "More results" edits the public answer.
+    pub asker: u64,
 }
 
 struct Entry {
@@ -118,7 +120,7 @@ pub struct Sessions {
 
 #[derive(Default)]
 struct SessionsInner {
-    next: u64,
+    count: u64,
     entries: HashMap<u64, Entry>,
     order: VecDeque<(Instant, u64)>,
     votes: HashSet<u64>,
@@ -145,12 +147,27 @@ impl SessionsInner {
 }
 
 impl Sessions {
+    /// A member as the sessions remember them: a keyed hash of their id, never the id.
+    pub fn member_key(&self, user: u64) -> u64 {
+        self.key.hash_one(("member", user))
+    }
+
+    /// Stores a session under a new unguessable id: ids never repeat across restarts, so an old
+    /// button can only ever find "expired", never another member's question.
     pub fn insert(&self, session: Session) -> u64 {
-        let now = Instant::now();
+        self.insert_at(session, Instant::now())
+    }
+
+    fn insert_at(&self, session: Session, now: Instant) -> u64 {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.expire(now);
-        inner.next += 1;
-        let id = inner.next;
+        let id = loop {
+            inner.count += 1;
+            let id = self.key.hash_one(("session", inner.count, now));
+            if id != 0 && !inner.entries.contains_key(&id) {
+                break id;
+            }
+        };
         inner.entries.insert(
             id,
             Entry {
@@ -162,6 +179,13 @@ impl Sessions {
         );
         inner.order.push_back((now, id));
         id
+    }
+
+    /// How many sessions and votes are held (for tests).
+    #[cfg(test)]
+    fn held(&self) -> (usize, usize) {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        (inner.entries.len(), inner.votes.len())
     }
 
     pub fn get(&self, id: u64) -> Option<Session> {
@@ -195,8 +219,11 @@ impl Sessions {
     /// Records that `user` voted on this page; false if they already had. Only a keyed hash of
     /// the three is kept, and only for [`SESSION_TTL`].
     pub fn first_vote(&self, id: u64, offset: usize, user: u64) -> bool {
+        self.first_vote_at(id, offset, user, Instant::now())
+    }
+
+    fn first_vote_at(&self, id: u64, offset: usize, user: u64, now: Instant) -> bool {
         let key = self.key.hash_one((id, offset, user));
-        let now = Instant::now();
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.expire(now);
         let first = inner.votes.insert(key);
@@ -291,7 +318,54 @@ mod tests {
             question: "q".into(),
             condition: None,
             guild: None,
+            asker: 0,
         }
+    }
+
+    #[test]
+    fn ids_are_unguessable_and_never_reused_after_a_restart() {
+        let before = Sessions::default();
+        let old = before.insert(session());
+        // A restart: new sessions, many questions. The old button's id finds nothing.
+        let after = Sessions::default();
+        let new: Vec<u64> = (0..2000).map(|_| after.insert(session())).collect();
+        assert!(after.get(old).is_none());
+        assert!(!new.contains(&old));
+        assert!(
+            new.iter().all(|&id| id > 1_000_000),
+            "ids are not small counters"
+        );
+        let distinct: std::collections::HashSet<_> = new.iter().collect();
+        assert_eq!(distinct.len(), new.len());
+    }
+
+    #[test]
+    fn sessions_and_votes_expire_oldest_first() {
+        let s = Sessions::default();
+        let t0 = Instant::now();
+        let a = s.insert_at(session(), t0);
+        assert!(s.first_vote_at(a, 0, 1, t0));
+        let b = s.insert_at(session(), t0 + Duration::from_secs(60));
+        assert!(s.first_vote_at(b, 0, 1, t0 + Duration::from_secs(60)));
+        assert_eq!(s.held(), (2, 2));
+        // Past the first session's lifetime only the second is left, with its vote.
+        let later = t0 + SESSION_TTL + Duration::from_secs(1);
+        let c = s.insert_at(session(), later);
+        assert_eq!(s.held(), (2, 1));
+        assert!(s.get(a).is_none());
+        // Long after, everything from before is gone: memory does not only grow.
+        s.insert_at(session(), later + SESSION_TTL + Duration::from_secs(1));
+        assert_eq!(s.held(), (1, 0));
+        assert!(s.get(c).is_none());
+    }
+
+    #[test]
+    fn members_are_remembered_by_a_keyed_hash() {
+        let s = Sessions::default();
+        assert_eq!(s.member_key(42), s.member_key(42));
+        assert_ne!(s.member_key(42), s.member_key(43));
+        assert_ne!(s.member_key(42), 42);
+        assert_ne!(Sessions::default().member_key(42), s.member_key(42));
     }
 
     #[test]

@@ -28,6 +28,7 @@
 
 mod fixtures;
 mod gateway;
+mod process;
 mod rest;
 mod spec;
 mod state;
@@ -47,6 +48,7 @@ pub use fixtures::{
     APP_ID, BOT_NAME, BOT_USER_ID, CHANNEL_ID, GUILD_ID, MEMBER_PERMISSIONS, MOD_CHANNEL_ID,
     OWNER_ID, TOKEN, USER_ID, USER_NAME,
 };
+pub use process::Running;
 pub use spec::{spec, spec_path, Report, Spec};
 pub use state::{Recorded, Upload};
 
