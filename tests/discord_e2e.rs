@@ -177,6 +177,11 @@ impl Bot {
 
     fn assert_clean(&self) {
         assert_eq!(
+            self.double.interaction_problems(),
+            Vec::<String>::new(),
+            "every interaction is acknowledged in time, and every deferred one answered"
+        );
+        assert_eq!(
             self.double.spec_violations(),
             Vec::<String>::new(),
             "spec violations"
@@ -596,6 +601,89 @@ async fn a_too_fast_repeat_gets_a_private_note_but_a_crisis_never_waits() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identify_asks_for_no_privileged_intent() {
+    within(async {
+        let bot = Bot::start().await;
+        // GUILDS only: no members, presences or message content.
+        assert_eq!(bot.double.identify_intents(), vec![1]);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_are_guild_only_and_a_dm_gets_a_kind_private_note() {
+    within(async {
+        let bot = Bot::start().await;
+        let put = bot
+            .double
+            .wait_request(|r| r.method == "PUT", WAIT)
+            .await
+            .unwrap();
+        for c in put.body.unwrap().as_array().unwrap() {
+            assert_eq!(
+                c["contexts"],
+                json!([0]),
+                "{} is for servers only",
+                c["name"]
+            );
+        }
+        let dm = support::as_dm(bot.double.slash(
+            "ask",
+            json!([{"name": "question", "type": 3, "value": "what is pacing"}]),
+        ));
+        bot.double.send_interaction(dm.clone()).await.unwrap();
+        let cb = bot.double.wait_callback(&dm, WAIT).await.unwrap();
+        assert_eq!(callback_type(&cb), 4);
+        assert_eq!(callback_flags(&cb) & 64, 64);
+        let text = cb.body.as_ref().unwrap()["data"]["content"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(text.contains("server"), "{text}");
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_registers_the_commands_globally() {
+    within(async {
+        capture_logs();
+        let double = DiscordDouble::start().await;
+        let mut config = Bot::config(&double, Duration::ZERO);
+        config.guild_id = None;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(cairn::discord::run(
+            config,
+            Arc::new(lexical_library()),
+            Arc::new(FeedbackStore::in_memory()),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        double.wait_ready(WAIT).await.unwrap();
+        let put = double
+            .wait_request(|r| r.method == "PUT", WAIT)
+            .await
+            .unwrap();
+        assert_eq!(put.path, format!("/api/v10/applications/{APP_ID}/commands"));
+        assert_eq!(put.status, 200);
+        let bot = Bot {
+            double,
+            feedback: Arc::new(FeedbackStore::in_memory()),
+            stop: Some(stop),
+            task,
+        };
+        let (_, cb, msg) = bot.ask("what is pacing").await;
+        assert_eq!(callback_type(&cb), 5);
+        assert!(!fields(&msg).is_empty());
+        bot.stop().await;
+    })
+    .await;
+}
+
 fn lexical_library() -> Library {
     Library::open(&LibraryConfig::new(common::corpus_dir(), None)).unwrap()
 }
@@ -931,11 +1019,11 @@ async fn the_bot_reconnects_after_a_dropped_gateway_and_never_logs_its_token() {
         let (_, cb, msg) = bot.ask("what is long covid?").await;
         assert_eq!(callback_type(&cb), 5);
         assert!(!fields(&msg).is_empty());
+        // A dropped connection is resumed, not identified again.
+        assert_eq!(bot.double.gateway_resumes(), 1);
+        assert_eq!(bot.double.identify_intents().len(), 1);
+        // The log buffer is shared by every test in this binary: none of them logged the token.
         let logs = String::from_utf8_lossy(&logs().lock().unwrap()).into_owned();
-        assert!(
-            logs.contains("registered 5 commands in the guild"),
-            "{logs}"
-        );
         assert!(!logs.contains(TOKEN), "the token was logged");
         bot.stop().await;
     })

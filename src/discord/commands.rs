@@ -47,7 +47,7 @@ impl From<ConditionChoice> for Condition {
 }
 
 /// Ask the library a health question; the answer cites its sources
-#[poise::command(slash_command)]
+#[poise::command(slash_command, guild_only)]
 pub async fn ask(
     ctx: Context<'_>,
     #[description = "Your question, in your own words"]
@@ -110,7 +110,7 @@ pub async fn ask(
 }
 
 /// What cairn keeps about members and their questions, and for how long
-#[poise::command(slash_command)]
+#[poise::command(slash_command, guild_only)]
 pub async fn privacy(ctx: Context<'_>) -> Result<(), Error> {
     defer(ctx, true).await?;
     let cooldown = ctx.data().cooldown.period().as_secs();
@@ -130,13 +130,13 @@ async fn say_privately(ctx: Context<'_>, text: String) -> Result<(), Error> {
 }
 
 /// Articles in the library
-#[poise::command(slash_command, subcommands("show"), subcommand_required)]
+#[poise::command(slash_command, guild_only, subcommands("show"), subcommand_required)]
 pub async fn article(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
 /// Show one article's summary, source and dates
-#[poise::command(slash_command)]
+#[poise::command(slash_command, guild_only)]
 pub async fn show(
     ctx: Context<'_>,
     #[description = "The article: start typing its title"]
@@ -208,7 +208,7 @@ async fn autocomplete_article(
 }
 
 /// The conditions and tags the library covers, with counts
-#[poise::command(slash_command)]
+#[poise::command(slash_command, guild_only)]
 pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
     defer(ctx, false).await?;
     let topics = ctx.data().library.topics();
@@ -241,7 +241,7 @@ pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
 }
 
 /// What cairn is, who keeps the library, and how to report a problem
-#[poise::command(slash_command)]
+#[poise::command(slash_command, guild_only)]
 pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
     defer(ctx, true).await?;
     let text = EmbedText {

@@ -187,6 +187,15 @@ async fn on_error(err: poise::FrameworkError<'_, Data, Error>) {
             tracing::warn!(command = %ctx.command().qualified_name, "bad arguments");
             commands::reply_kind_error(ctx).await;
         }
+        poise::FrameworkError::GuildOnly { ctx, .. } => {
+            let note = poise::CreateReply::default()
+                .content("cairn answers inside the support group's server it was added to. Please use its commands there.")
+                .ephemeral(true)
+                .allowed_mentions(render::no_mentions());
+            if let Err(e) = ctx.send(note).await {
+                tracing::error!("could not answer a direct message: {e}");
+            }
+        }
         other => {
             if let Err(e) = poise::builtins::on_error(other).await {
                 tracing::error!("error while handling an error: {e}");

@@ -18,6 +18,10 @@ use tokio::sync::mpsc;
 use super::fixtures::{self, TOKEN};
 use super::state::{Outbound, Shared, State};
 
+/// GUILD_MEMBERS (1 << 1), GUILD_PRESENCES (1 << 8) and MESSAGE_CONTENT (1 << 15): Discord
+/// closes with 4014 unless the application was granted them, and cairn must never need them.
+pub const PRIVILEGED_INTENTS: u64 = (1 << 1) | (1 << 8) | (1 << 15);
+
 /// Heartbeat interval announced in HELLO (Discord's usual value).
 pub const HEARTBEAT_INTERVAL_MS: u64 = 41_250;
 
@@ -136,7 +140,14 @@ fn on_payload(shared: &Shared, conn: usize, tx: &mpsc::UnboundedSender<Outbound>
     match op {
         Some(1) => error = push(tx, &serde_json::json!({"op": 11})).err(),
         Some(2) => {
-            if !token_ok(&d["token"]) {
+            let intents = d["intents"].as_u64().unwrap_or(0);
+            st.gateway.intents.push(intents);
+            if intents & PRIVILEGED_INTENTS != 0 {
+                error = Some(format!(
+                    "gateway: IDENTIFY asks for privileged intents ({intents:#b}); cairn needs none"
+                ));
+                let _ = tx.send(Outbound::Close(4014, "Disallowed intent(s).".into()));
+            } else if !token_ok(&d["token"]) {
                 error = Some("gateway: IDENTIFY with a token other than TOKEN".to_string());
                 let _ = tx.send(Outbound::Close(4004, "Authentication failed.".into()));
             } else {

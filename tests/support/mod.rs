@@ -347,6 +347,33 @@ impl DiscordDouble {
         self.shared.lock().gateway.resumes
     }
 
+    /// The `intents` of every IDENTIFY so far.
+    pub fn identify_intents(&self) -> Vec<u64> {
+        self.shared.lock().gateway.intents.clone()
+    }
+
+    /// Interactions Discord would hold against the bot: never acknowledged within 3 s, or
+    /// deferred with a "thinking..." message (type 5) that was never edited or followed up.
+    pub fn interaction_problems(&self) -> Vec<String> {
+        let st = self.shared.lock();
+        let mut out = Vec::new();
+        for (token, ix) in &st.interactions {
+            let tried = |part: &str| st.requests.iter().any(|r| r.path.contains(part));
+            let callback = format!("/interactions/{}/{token}/callback", ix.id);
+            if ix.acked.is_none() && !tried(&callback) && ix.dispatched.elapsed() > rest::ACK_WITHIN
+            {
+                out.push(format!("interaction {} was never acknowledged", ix.id));
+            }
+            if ix.acked == Some(5) && !tried(&format!("/webhooks/{APP_ID}/{token}")) {
+                out.push(format!(
+                    "interaction {} was deferred but never edited or followed up",
+                    ix.id
+                ));
+            }
+        }
+        out
+    }
+
     /// Every payload the bot sent over the gateway (IDENTIFY, heartbeats, RESUME, ...).
     pub fn gateway_received(&self) -> Vec<Value> {
         self.shared.lock().gateway.received.clone()
@@ -438,6 +465,28 @@ fn subcommand(sub: &str, options: Value) -> Value {
         options
     };
     json!([{"name": sub, "type": 1, "options": options}])
+}
+
+/// The same interaction, sent from a direct message with the bot: no guild, no member, the
+/// `user` instead, and the BOT_DM context (1).
+pub fn as_dm(mut interaction: Value) -> Value {
+    let user = interaction["member"]["user"].clone();
+    if let Some(obj) = interaction.as_object_mut() {
+        obj.remove("guild_id");
+        obj.remove("member");
+        obj.remove("guild");
+        obj.insert("user".into(), user);
+        obj.insert("context".into(), json!(1));
+        obj.insert(
+            "authorizing_integration_owners".into(),
+            json!({"0": APP_ID.to_string()}),
+        );
+    }
+    interaction["channel"]["type"] = json!(1);
+    if let Some(ch) = interaction["channel"].as_object_mut() {
+        ch.remove("guild_id");
+    }
+    interaction
 }
 
 /// The same interaction, issued by another member (`user_id`) with `permissions`.

@@ -472,6 +472,9 @@ fn callback_allowed(interaction_kind: u8, callback: u8) -> bool {
     }
 }
 
+/// How soon Discord wants the first answer to an interaction.
+pub const ACK_WITHIN: std::time::Duration = std::time::Duration::from_secs(3);
+
 fn callback(shared: &Shared, id: &str, token: &str, req: &Request<'_>) -> Reply {
     let label = format!("POST callback of interaction {id}");
     let body = req.body.cloned().unwrap_or(Value::Null);
@@ -492,6 +495,14 @@ fn callback(shared: &Shared, id: &str, token: &str, req: &Request<'_>) -> Reply 
         shared.protocol_error(format!("{label}: unknown interaction id/token"));
         return Reply::error(404, 10062, "Unknown interaction");
     };
+    let waited = ix.dispatched.elapsed();
+    if waited > ACK_WITHIN {
+        drop(st);
+        shared.protocol_error(format!(
+            "{label}: acknowledged after {waited:?}; Discord allows {ACK_WITHIN:?}"
+        ));
+        return Reply::error(404, 10062, "Unknown interaction");
+    }
     if let Some(prev) = ix.acked {
         drop(st);
         shared.protocol_error(format!(
@@ -953,6 +964,7 @@ pub fn register_interaction(st: &mut State, payload: &Value) {
             acked: None,
             original: None,
             followups: Vec::new(),
+            dispatched: std::time::Instant::now(),
         },
     );
 }

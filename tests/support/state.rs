@@ -56,6 +56,8 @@ pub struct InteractionState {
     /// Id of the `@original` message, once there is one.
     pub original: Option<u64>,
     pub followups: Vec<u64>,
+    /// When it was dispatched: Discord wants the first answer within 3 seconds.
+    pub dispatched: std::time::Instant,
 }
 
 /// A message for the WebSocket task of one connection.
@@ -78,6 +80,8 @@ pub struct GatewayState {
     pub seq: u64,
     pub readies: usize,
     pub resumes: usize,
+    /// The `intents` of every IDENTIFY.
+    pub intents: Vec<u64>,
     /// Every payload the bot sent over the gateway, in order.
     pub received: Vec<Value>,
 }
