@@ -95,8 +95,24 @@ impl Bot {
         feedback: Arc<FeedbackStore>,
         cooldown: Duration,
     ) -> Bot {
-        capture_logs();
         let config = Bot::config(&double, cooldown);
+        let bot = Bot::run(double, config, lib, feedback);
+        bot.double.wait_ready(WAIT).await.expect("the bot connects");
+        bot.double
+            .wait_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), WAIT)
+            .await
+            .expect("commands are registered");
+        bot
+    }
+
+    /// Runs the bot with `config` in the background.
+    fn run(
+        double: DiscordDouble,
+        config: BotConfig,
+        lib: Library,
+        feedback: Arc<FeedbackStore>,
+    ) -> Bot {
+        capture_logs();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(cairn::discord::run(
             config,
@@ -106,11 +122,6 @@ impl Bot {
                 let _ = stopped.await;
             },
         ));
-        double.wait_ready(WAIT).await.expect("the bot connects");
-        double
-            .wait_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), WAIT)
-            .await
-            .expect("commands are registered");
         Bot {
             double,
             feedback,
@@ -650,32 +661,23 @@ async fn commands_are_guild_only_and_a_dm_gets_a_kind_private_note() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_registers_the_commands_globally() {
     within(async {
-        capture_logs();
         let double = DiscordDouble::start().await;
         let mut config = Bot::config(&double, Duration::ZERO);
         config.guild_id = None;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(cairn::discord::run(
+        let bot = Bot::run(
+            double,
             config,
-            Arc::new(lexical_library()),
+            lexical_library(),
             Arc::new(FeedbackStore::in_memory()),
-            async {
-                let _ = stopped.await;
-            },
-        ));
-        double.wait_ready(WAIT).await.unwrap();
-        let put = double
+        );
+        bot.double.wait_ready(WAIT).await.unwrap();
+        let put = bot
+            .double
             .wait_request(|r| r.method == "PUT", WAIT)
             .await
             .unwrap();
         assert_eq!(put.path, format!("/api/v10/applications/{APP_ID}/commands"));
         assert_eq!(put.status, 200);
-        let bot = Bot {
-            double,
-            feedback: Arc::new(FeedbackStore::in_memory()),
-            stop: Some(stop),
-            task,
-        };
         let (_, cb, msg) = bot.ask("what is pacing").await;
         assert_eq!(callback_type(&cb), 5);
         assert!(!fields(&msg).is_empty());
