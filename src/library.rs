@@ -205,6 +205,35 @@ impl Library {
         self.articles.get(id)
     }
 
+    /// Articles for a title being typed (autocomplete), at most `limit`: titles or ids that
+    /// contain the text first, then those where every typed word starts a word of the title,
+    /// id or tags. No search, no encoder: cheap enough for every keystroke.
+    pub fn titles_matching(&self, typed: &str, limit: usize) -> Vec<&Article> {
+        let needle = typed.trim().to_lowercase();
+        let words: Vec<&str> = needle
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut contains = Vec::new();
+        let mut prefixes = Vec::new();
+        for a in self.articles.values() {
+            let title = a.title.to_lowercase();
+            if needle.is_empty() || title.contains(&needle) || a.id.contains(&needle) {
+                contains.push(a);
+                continue;
+            }
+            let haystack = format!("{title} {} {}", a.id, a.tags.join(" "));
+            let own: Vec<&str> = haystack
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            if !words.is_empty() && words.iter().all(|w| own.iter().any(|o| o.starts_with(w))) {
+                prefixes.push(a);
+            }
+        }
+        contains.into_iter().chain(prefixes).take(limit).collect()
+    }
+
     /// Problems found while loading (invalid articles are not indexed).
     pub fn problems(&self) -> &[Problem] {
         &self.problems

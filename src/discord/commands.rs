@@ -58,9 +58,7 @@ pub async fn ask(
 ) -> Result<(), Error> {
     let started = std::time::Instant::now();
     let data = ctx.data();
-    let lib = data.library.clone();
-    let q = question.clone();
-    let screening = tokio::task::spawn_blocking(move || lib.screen(&q)).await?;
+    let screening = data.screen(&question).await?;
     // A member in crisis is never held back by the cooldown, and always answered privately.
     if !screening.crisis {
         if let Some(wait) = data.cooldown.check(ctx.author().id.get()) {
@@ -163,47 +161,24 @@ pub async fn show(
     edit(ctx, embed.build(), Vec::new()).await
 }
 
-/// Titles matching what the member has typed: titles containing it first, then search hits.
+/// Titles matching what the member has typed. The cheap path: titles, ids and tags only, never
+/// the search pipeline or the encoder, so typing costs next to nothing.
 async fn autocomplete_article(
     ctx: Context<'_>,
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
-    let lib = ctx.data().library.clone();
-    let partial = partial.to_string();
-    let choices = tokio::task::spawn_blocking(move || {
-        let needle = partial.trim().to_lowercase();
-        let mut ids: Vec<String> = lib
-            .articles()
-            .filter(|a| {
-                needle.is_empty()
-                    || a.title.to_lowercase().contains(&needle)
-                    || a.id.contains(&needle)
-            })
-            .map(|a| a.id.clone())
-            .collect();
-        if ids.len() < render::CHOICES && !needle.is_empty() {
-            for (id, _) in lib
-                .search_ids(&needle, None, render::CHOICES)
-                .unwrap_or_default()
-            {
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
-        }
-        ids.into_iter()
-            .filter_map(|id| lib.article(&id))
-            .take(render::CHOICES)
-            .map(|a| {
-                serenity::AutocompleteChoice::new(
-                    truncate_words(&a.title, render::CHOICE_NAME),
-                    a.id.clone(),
-                )
-            })
-            .collect::<Vec<_>>()
-    })
-    .await
-    .unwrap_or_default();
+    let choices = ctx
+        .data()
+        .library
+        .titles_matching(partial, render::CHOICES)
+        .into_iter()
+        .map(|a| {
+            serenity::AutocompleteChoice::new(
+                truncate_words(&a.title, render::CHOICE_NAME),
+                a.id.clone(),
+            )
+        })
+        .collect::<Vec<_>>();
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
 

@@ -234,7 +234,7 @@ async fn show_page(
     offset: usize,
     acknowledged: bool,
 ) -> Result<(), Error> {
-    let screening = data.screen(session).await?;
+    let screening = data.screen(&session.question).await?;
     let answer = data.ask(session, &screening, offset, acknowledged).await?;
     data.sessions.remember_page(session_id, offset, &answer);
     let next = answer.next_offset();

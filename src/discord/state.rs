@@ -33,6 +33,9 @@ pub struct Data {
     pub country: Option<String>,
     /// Each server's moderators' channel, where "Let a moderator know" posts.
     pub moderator_channels: HashMap<u64, u64>,
+    /// The bounded pool for CPU-heavy work (search, the encoder): one permit per core, so a
+    /// burst of questions queues here instead of piling threads onto the blocking pool.
+    cpu: tokio::sync::Semaphore,
 }
 
 impl Data {
@@ -50,7 +53,19 @@ impl Data {
             cooldown: Cooldown::new(cooldown),
             country,
             moderator_channels,
+            cpu: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
         }
+    }
+
+    /// Runs CPU-heavy core work on the blocking pool, at most one job per core at a time.
+    async fn on_pool<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Error> {
+        let _permit = self.cpu.acquire().await?;
+        Ok(tokio::task::spawn_blocking(work).await?)
     }
 
     /// The moderators' channel of a server, if it has one.
@@ -77,17 +92,17 @@ impl Data {
             crisis_acknowledged: acknowledged,
             ..AskOptions::default()
         };
-        let answer =
-            tokio::task::spawn_blocking(move || lib.ask_screened(&question, &screening, &opts))
-                .await??;
+        let answer = self
+            .on_pool(move || lib.ask_screened(&question, &screening, &opts))
+            .await??;
         Ok(answer)
     }
 
-    /// Screens a session's question again (buttons), off the async runtime.
-    pub async fn screen(&self, s: &Session) -> Result<Screening, Error> {
+    /// Screens a question (the encoder's net may run), on the bounded pool.
+    pub async fn screen(&self, question: &str) -> Result<Screening, Error> {
         let lib = self.library.clone();
-        let question = s.question.clone();
-        Ok(tokio::task::spawn_blocking(move || lib.screen(&question)).await?)
+        let question = question.to_string();
+        self.on_pool(move || lib.screen(&question)).await
     }
 }
 
