@@ -277,6 +277,11 @@ impl Library {
         self.safety.screen(question)
     }
 
+    /// The safety rules alone, without the encoder's net (instant).
+    pub fn screen_lexical(&self, question: &str) -> Screening {
+        self.safety.screen_lexical(question)
+    }
+
     /// Answers a question: safety checks first, then search, then excerpts for one page.
     pub fn ask(&self, question: &str, opts: &AskOptions) -> Result<Answer, SearchError> {
         self.ask_screened(question, &self.screen(question), opts)

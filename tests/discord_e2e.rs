@@ -607,6 +607,18 @@ async fn a_too_fast_repeat_gets_a_private_note_but_a_crisis_never_waits() {
         let (_, cb, msg) = bot.ask("i want to kms").await;
         assert_eq!(callback_type(&cb), 5);
         assert_eq!(msg["embeds"][0]["title"], "You're not alone");
+        // So is an emergency.
+        let (_, cb, msg) = bot
+            .ask("my chest hurts so bad and my left arm is numb")
+            .await;
+        assert_eq!(callback_type(&cb), 5);
+        assert!(
+            msg["embeds"][0]["description"]
+                .as_str()
+                .unwrap()
+                .contains("999"),
+            "{msg}"
+        );
         bot.stop().await;
     })
     .await;
@@ -681,6 +693,48 @@ async fn production_registers_the_commands_globally() {
         let (_, cb, msg) = bot.ask("what is pacing").await;
         assert_eq!(callback_type(&cb), 5);
         assert!(!fields(&msg).is_empty());
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crisis_only_the_encoder_sees_is_moved_to_a_private_reply() {
+    let Some(dir) = common::model() else { return };
+    let lib = common::bundled_with_model(dir);
+    within(async {
+        let bot = Bot::start_with(lib, Arc::new(FeedbackStore::in_memory())).await;
+        let q = "i feel so calm now that i have made up my mind about leaving for good";
+        let (i, cb) = bot
+            .slash("ask", json!([{"name": "question", "type": 3, "value": q}]))
+            .await;
+        assert_eq!(callback_type(&cb), 5);
+        assert_eq!(
+            callback_flags(&cb) & 64,
+            0,
+            "the rules alone saw nothing: a public defer"
+        );
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let followup = loop {
+            if let Some(f) = bot.double.followups(&i).into_iter().next() {
+                break f;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no private follow-up"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert_eq!(
+            followup["flags"].as_u64().unwrap_or(0) & 64,
+            64,
+            "{followup}"
+        );
+        assert_eq!(followup["embeds"][0]["title"], "You're not alone");
+        assert!(
+            bot.double.original_message(&i).is_none(),
+            "the public \"thinking...\" message is gone"
+        );
         bot.stop().await;
     })
     .await;

@@ -58,22 +58,31 @@ pub async fn ask(
 ) -> Result<(), Error> {
     let started = std::time::Instant::now();
     let data = ctx.data();
-    let screening = data.screen(&question).await?;
-    // A member in crisis is never held back by the cooldown, and always answered privately.
-    if !screening.crisis {
+    // The rules are instant: they decide before the reply is deferred whether it is private.
+    // The encoder's net, if any, runs after, on the bounded pool.
+    let mut lexical = data.library.screen_lexical(&question);
+    // A crisis or an emergency is never held back by the cooldown. Before a too-fast repeat is
+    // turned away, the encoder's net also gets a brief look (the 3-second window must be met).
+    if !lexical.crisis && lexical.emergency.is_none() {
         if let Some(wait) = data.cooldown.check(ctx.author().id.get()) {
-            return say_privately(
-                ctx,
-                format!(
-                    "You asked a moment ago. Please try again in {} second(s), so that everyone gets a turn.",
-                    wait.as_secs().max(1)
-                ),
-            )
-            .await;
+            match tokio::time::timeout(NET_WAIT, data.screen(&question)).await {
+                Ok(Ok(full)) if full.crisis => lexical = full,
+                _ => {
+                    return say_privately(
+                        ctx,
+                        format!(
+                            "You asked a moment ago. Please try again in {} second(s), so that everyone gets a turn.",
+                            wait.as_secs().max(1)
+                        ),
+                    )
+                    .await
+                }
+            }
         }
     }
-    let private = private.unwrap_or(false) || screening.crisis;
+    let private = private.unwrap_or(false) || lexical.crisis;
     defer(ctx, private).await?;
+    let screening = data.screen(&question).await?;
 
     let session = Session {
         question,
@@ -96,7 +105,12 @@ pub async fn ask(
             .is_some();
         let embed = render::crisis_embed(&answer, can_alert).build();
         let buttons = render::crisis_buttons(id, answer.screening.results_on_request(), can_alert);
-        return edit(ctx, embed, buttons).await;
+        if private {
+            return edit(ctx, embed, buttons).await;
+        }
+        // Only the encoder's net saw the crisis, after a public "thinking...": take that away
+        // and answer privately instead.
+        return answer_privately_instead(ctx, embed, buttons).await;
     }
     data.sessions.remember_page(id, 0, &answer);
     let buttons = if answer.citations.is_empty() {
@@ -114,6 +128,9 @@ pub async fn privacy(ctx: Context<'_>) -> Result<(), Error> {
     let cooldown = ctx.data().cooldown.period().as_secs();
     edit(ctx, render::privacy_embed(cooldown).build(), Vec::new()).await
 }
+
+/// How long the encoder's net may look at a question that the cooldown would turn away.
+const NET_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// A private one-line reply as the first response (no defer needed).
 async fn say_privately(ctx: Context<'_>, text: String) -> Result<(), Error> {
@@ -241,6 +258,29 @@ async fn defer(ctx: Context<'_>, private: bool) -> Result<(), Error> {
     } else {
         ctx.defer().await?;
     }
+    Ok(())
+}
+
+/// Deletes the public deferred response and sends the reply as a private follow-up.
+async fn answer_privately_instead(
+    ctx: Context<'_>,
+    embed: CreateEmbed,
+    components: Vec<CreateActionRow>,
+) -> Result<(), Error> {
+    let poise::Context::Application(app) = ctx else {
+        return Err("cairn only answers slash commands".into());
+    };
+    app.interaction.delete_response(ctx.http()).await?;
+    app.interaction
+        .create_followup(
+            ctx.http(),
+            serenity::CreateInteractionResponseFollowup::new()
+                .embed(embed)
+                .components(components)
+                .ephemeral(true)
+                .allowed_mentions(render::no_mentions()),
+        )
+        .await?;
     Ok(())
 }
 

@@ -176,6 +176,21 @@ impl Safety {
 
     /// Screens a question. Lexical rules always run; the encoder's net can only add a crisis.
     pub fn screen(&self, question: &str) -> Screening {
+        let mut out = self.screen_lexical(question);
+        if !out.crisis && !question.trim().is_empty() {
+            if let Some(sim) = self.similarity(question) {
+                if sim >= self.threshold {
+                    out.crisis = true;
+                    out.crisis_group = Some("semantic".into());
+                }
+            }
+        }
+        out
+    }
+
+    /// The rules alone, without the encoder's net: microseconds, cheap enough to run before a
+    /// reply is deferred.
+    pub fn screen_lexical(&self, question: &str) -> Screening {
         let forms: Vec<String> = match_forms(question)
             .into_iter()
             .map(|f| self.mask(&f))
@@ -197,14 +212,6 @@ impl Safety {
                 group: group.clone(),
                 what: what.clone(),
             });
-        }
-        if !out.crisis && forms.iter().any(|f| !f.trim().is_empty()) {
-            if let Some(sim) = self.similarity(question) {
-                if sim >= self.threshold {
-                    out.crisis = true;
-                    out.crisis_group = Some("semantic".into());
-                }
-            }
         }
         out
     }

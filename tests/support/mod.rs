@@ -347,6 +347,14 @@ impl DiscordDouble {
         self.shared.lock().gateway.resumes
     }
 
+    /// How long the bot took to acknowledge an interaction, once it has (a cheap look-up, for
+    /// load runs that cannot afford to scan the request log).
+    pub fn ack_time(&self, interaction: &Value) -> Option<Duration> {
+        let st = self.shared.lock();
+        let ix = st.interactions.get(interaction["token"].as_str()?)?;
+        Some(ix.acked_at?.duration_since(ix.dispatched))
+    }
+
     /// The `intents` of every IDENTIFY so far.
     pub fn identify_intents(&self) -> Vec<u64> {
         self.shared.lock().gateway.intents.clone()

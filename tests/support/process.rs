@@ -45,6 +45,11 @@ impl Running {
         }
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("still running")
+    }
+
     /// Everything written so far (stdout and stderr).
     pub fn output(&self) -> String {
         String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()

@@ -521,6 +521,7 @@ fn callback(shared: &Shared, id: &str, token: &str, req: &Request<'_>) -> Reply 
         );
     }
     ix.acked = Some(cb);
+    ix.acked_at = Some(std::time::Instant::now());
     let kind = if ix.kind == 2 { 20 } else { 0 };
     let message = match cb {
         4 => {
@@ -965,6 +966,7 @@ pub fn register_interaction(st: &mut State, payload: &Value) {
             original: None,
             followups: Vec::new(),
             dispatched: std::time::Instant::now(),
+            acked_at: None,
         },
     );
 }

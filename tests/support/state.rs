@@ -58,6 +58,8 @@ pub struct InteractionState {
     pub followups: Vec<u64>,
     /// When it was dispatched: Discord wants the first answer within 3 seconds.
     pub dispatched: std::time::Instant,
+    /// When the callback arrived.
+    pub acked_at: Option<std::time::Instant>,
 }
 
 /// A message for the WebSocket task of one connection.
