@@ -267,11 +267,9 @@ async fn answer_privately_instead(
     embed: CreateEmbed,
     components: Vec<CreateActionRow>,
 ) -> Result<(), Error> {
-    let poise::Context::Application(app) = ctx else {
-        return Err("cairn only answers slash commands".into());
-    };
-    app.interaction.delete_response(ctx.http()).await?;
-    app.interaction
+    let interaction = slash_interaction(ctx)?;
+    interaction.delete_response(ctx.http()).await?;
+    interaction
         .create_followup(
             ctx.http(),
             serenity::CreateInteractionResponseFollowup::new()
@@ -284,16 +282,21 @@ async fn answer_privately_instead(
     Ok(())
 }
 
+/// The slash-command interaction behind a context.
+fn slash_interaction(ctx: Context<'_>) -> Result<&serenity::CommandInteraction, Error> {
+    match ctx {
+        poise::Context::Application(app) => Ok(app.interaction),
+        _ => Err("cairn only answers slash commands".into()),
+    }
+}
+
 /// Replaces the deferred "thinking..." message with the reply.
 async fn edit(
     ctx: Context<'_>,
     embed: CreateEmbed,
     components: Vec<CreateActionRow>,
 ) -> Result<(), Error> {
-    let poise::Context::Application(app) = ctx else {
-        return Err("cairn only answers slash commands".into());
-    };
-    app.interaction
+    slash_interaction(ctx)?
         .edit_response(
             ctx.http(),
             EditInteractionResponse::new()
