@@ -12,7 +12,7 @@ use crate::search::{
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Where the library lives.
@@ -26,6 +26,8 @@ pub struct LibraryConfig {
     pub force_rebuild: bool,
     /// A sentence-encoder folder (all-MiniLM-L6-v2) for semantic matching; `None` = lexical only.
     pub model_dir: Option<PathBuf>,
+    /// The largest article file read, in bytes; a larger one is a problem and left out.
+    pub max_article_bytes: u64,
 }
 
 impl LibraryConfig {
@@ -35,6 +37,7 @@ impl LibraryConfig {
             index_dir,
             force_rebuild: false,
             model_dir: None,
+            max_article_bytes: corpus::DEFAULT_MAX_ARTICLE_BYTES,
         }
     }
 }
@@ -146,7 +149,7 @@ impl Library {
         progress: &dyn Fn(usize, usize),
     ) -> Result<Library, LibraryError> {
         let today = chrono::Local::now().date_naive();
-        let loaded = corpus::load_dir(&config.corpus_dir, today)?;
+        let loaded = corpus::load_dir(&config.corpus_dir, today, config.max_article_bytes)?;
         let (syns, syn_problems) = synonyms::load(&config.corpus_dir.join("synonyms.toml"));
         let (mut safety, safety_problems) = Safety::load(&config.corpus_dir);
         let mut problems = loaded.problems;
@@ -159,7 +162,7 @@ impl Library {
         let report = |n: usize| progress(n, total);
         let (index, opened) = match &config.index_dir {
             Some(dir) => {
-                let fp = fingerprint(&config.corpus_dir, &loaded.articles)?;
+                let fp = fingerprint(config, &loaded.articles)?;
                 SearchIndex::open_or_build(
                     dir,
                     &fp,
@@ -537,22 +540,21 @@ fn index_doc(a: &Article) -> IndexDoc {
     }
 }
 
-/// A digest of every article file (name and bytes) and of which ones are valid: the index is
-/// rebuilt when it changes.
-fn fingerprint(dir: &Path, valid: &[Article]) -> Result<String, CorpusError> {
+/// A digest of every article file (name and bytes, or why it cannot be read) and of which ones
+/// are valid: the index is rebuilt when it changes. Files are read as loading reads them.
+fn fingerprint(config: &LibraryConfig, valid: &[Article]) -> Result<String, CorpusError> {
+    let root = corpus::canonical_dir(&config.corpus_dir)?;
     let mut h = Sha256::new();
-    for path in corpus::article_paths(dir)? {
-        let bytes = std::fs::read(&path).map_err(|source| CorpusError::Io {
-            path: path.clone(),
-            source,
-        })?;
+    for path in corpus::article_paths(&config.corpus_dir)? {
         h.update(
             path.file_name()
                 .map(|n| n.as_encoded_bytes())
                 .unwrap_or_default(),
         );
-        h.update((bytes.len() as u64).to_le_bytes());
-        h.update(&bytes);
+        let text = corpus::read_article(&root, &path, config.max_article_bytes)
+            .unwrap_or_else(|p| format!("\0{}", p.message));
+        h.update((text.len() as u64).to_le_bytes());
+        h.update(text.as_bytes());
     }
     for a in valid {
         h.update(a.id.as_bytes());

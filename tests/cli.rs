@@ -3,24 +3,9 @@
 
 mod common;
 
+use common::{cairn, stdout as text};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn cairn(corpus: &Path, index: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .arg("--corpus")
-        .arg(corpus)
-        .arg("--index")
-        .arg(index)
-        .args(args)
-        .env_remove("DISCORD_TOKEN")
-        .output()
-        .expect("cairn runs")
-}
-
-fn text(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use std::process::Command;
 
 #[test]
 fn ask_prints_cited_excerpts_and_the_disclaimer() {

@@ -37,13 +37,30 @@ pub struct Paths {
     /// search is lexical only. See the README for how to install it.
     #[arg(long, global = true, env = "CAIRN_MODEL")]
     pub model: Option<PathBuf>,
+    /// The largest article file read, in KB; a larger one is reported by `check` and left out.
+    #[arg(
+        long,
+        global = true,
+        env = "CAIRN_MAX_ARTICLE_KB",
+        default_value_t = corpus::DEFAULT_MAX_ARTICLE_BYTES / 1024,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_ARTICLE_KB_LIMIT)
+    )]
+    pub max_article_kb: u64,
 }
+
+/// The highest `--max-article-kb` accepted (64 MB).
+const MAX_ARTICLE_KB_LIMIT: u64 = 64 * 1024;
 
 impl Paths {
     pub fn config(&self) -> LibraryConfig {
         let mut config = LibraryConfig::new(&self.corpus, Some(self.index.clone()));
         config.model_dir = self.model_dir();
+        config.max_article_bytes = self.max_article_bytes();
         config
+    }
+
+    fn max_article_bytes(&self) -> u64 {
+        self.max_article_kb * 1024
     }
 
     /// The model folder, if one was given (an empty `CAIRN_MODEL=` means none).
@@ -261,7 +278,7 @@ fn index(paths: &Paths) -> anyhow::Result<ExitCode> {
 
 fn check(paths: &Paths) -> anyhow::Result<ExitCode> {
     let today = chrono::Local::now().date_naive();
-    let loaded = corpus::load_dir(&paths.corpus, today)?;
+    let loaded = corpus::load_dir(&paths.corpus, today, paths.max_article_bytes())?;
     let mut problems = loaded.problems;
     let (_, syn_problems) = synonyms::load(&paths.corpus.join("synonyms.toml"));
     problems.extend(syn_problems);

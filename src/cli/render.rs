@@ -3,6 +3,7 @@
 //! disclaimer.
 
 use crate::answer::{highlight_runs, Answer, Notice};
+use crate::corpus::hostile::escape_hidden;
 use std::fmt::Write;
 use std::ops::Range;
 
@@ -23,15 +24,18 @@ impl Style {
     }
 }
 
-/// Wraps each highlighted byte range of `text` in `open`/`close`.
+/// Wraps each highlighted byte range of `text` in `open`/`close`. Control and bidirectional
+/// characters in `text` are written as `\u{..}` (the library rejects them; this is a second
+/// guard), so only `open` and `close` reach the terminal as codes.
 pub fn mark(text: &str, highlights: &[Range<usize>], open: &str, close: &str) -> String {
     highlight_runs(text, highlights)
         .into_iter()
         .map(|(run, marked)| {
+            let run = escape_hidden(run);
             if marked {
                 format!("{open}{run}{close}")
             } else {
-                run.to_string()
+                run.into_owned()
             }
         })
         .collect()
@@ -71,9 +75,10 @@ pub fn answer(a: &Answer, style: Style) -> String {
         }
     }
     for (i, c) in a.citations.iter().enumerate() {
-        let _ = writeln!(s, "{}. {}", a.offset + i + 1, c.title);
-        let _ = writeln!(s, "   Source:    {}", c.source_name);
-        let _ = writeln!(s, "   Link:      {}", c.source_url);
+        let title = escape_hidden(&c.title);
+        let _ = writeln!(s, "{}. {title}", a.offset + i + 1);
+        let _ = writeln!(s, "   Source:    {}", escape_hidden(&c.source_name));
+        let _ = writeln!(s, "   Link:      {}", escape_hidden(&c.source_url));
         let overdue = if c.review_overdue {
             " (overdue for review)"
         } else {
@@ -86,7 +91,7 @@ pub fn answer(a: &Answer, style: Style) -> String {
         );
         let _ = writeln!(s, "   Evidence:  {}", c.evidence_label);
         for caution in &c.cautions {
-            let _ = writeln!(s, "   Caution:   {caution}");
+            let _ = writeln!(s, "   Caution:   {}", escape_hidden(caution));
         }
         let (open, close) = style.bold;
         let _ = writeln!(

@@ -4,6 +4,7 @@
 //! terminals or Discord.
 
 pub mod golden;
+pub mod hostile;
 mod markdown;
 mod model;
 mod parse;
@@ -13,6 +14,7 @@ pub use model::{Article, Condition, Evidence, PartialDate, Source, REVIEW_INTERV
 pub use parse::{parse_article, Parsed};
 
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// One problem found in a library file, located by path and 1-based line.
@@ -24,8 +26,17 @@ pub struct Problem {
 }
 
 impl fmt::Display for Problem {
+    /// `path:line: message`, with any control or bidirectional character (from a file name or
+    /// a quoted value) written as `\u{..}`, so printing a problem never drives a terminal.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+        let path = self.path.display().to_string();
+        write!(
+            f,
+            "{}:{}: {}",
+            hostile::escape_hidden(&path),
+            self.line,
+            hostile::escape_hidden(&self.message)
+        )
     }
 }
 
@@ -48,7 +59,11 @@ pub enum CorpusError {
     },
 }
 
-/// The article files of a library directory (`*.md` except `README.md`), sorted by name.
+/// The largest article file read by default: 256 KB.
+pub const DEFAULT_MAX_ARTICLE_BYTES: u64 = 256 * 1024;
+
+/// The article files of a library directory (`*.md` except `README.md`), sorted by name. These
+/// are names only: what each one is (a file, a folder, a link) is for [`read_article`] to judge.
 pub fn article_paths(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
     if !dir.is_dir() {
         return Err(CorpusError::Missing(dir.to_path_buf()));
@@ -74,21 +89,166 @@ pub fn article_paths(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
     Ok(paths)
 }
 
-/// Reads and validates every article in `dir`, using `today` to reject review dates in the future.
-pub fn load_dir(dir: &Path, today: chrono::NaiveDate) -> Result<Loaded, CorpusError> {
+/// The library folder with every link resolved, which every article must be inside.
+pub fn canonical_dir(dir: &Path) -> Result<PathBuf, CorpusError> {
+    if !dir.is_dir() {
+        return Err(CorpusError::Missing(dir.to_path_buf()));
+    }
+    dir.canonicalize().map_err(|source| CorpusError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// Reads one article file of the library whose canonical folder is `root`, at most `max_bytes`
+/// of it. Only a regular file is opened: its metadata is checked first, so a folder, a named
+/// pipe or a device is never opened, and a symbolic link is followed only to a regular file
+/// inside `root`. The file is read through `take(max_bytes + 1)`, so even one that grows, or
+/// claims a smaller size than it has, is never read past the limit. Anything else is a
+/// [`Problem`] on line 1.
+pub fn read_article(root: &Path, path: &Path, max_bytes: u64) -> Result<String, Problem> {
+    let problem = |message: String| Problem {
+        path: path.to_path_buf(),
+        line: 1,
+        message,
+    };
+    let cannot = |e: std::io::Error| problem(format!("cannot read the file: {e}"));
+    let link = std::fs::symlink_metadata(path).map_err(cannot)?;
+    let target = if link.file_type().is_symlink() {
+        let points_to = std::fs::read_link(path).map_err(cannot)?;
+        let target = path.canonicalize().map_err(|e| {
+            problem(match e.kind() {
+                std::io::ErrorKind::NotFound => format!(
+                    "is a symbolic link to {}, which does not exist",
+                    points_to.display()
+                ),
+                _ => format!(
+                    "is a symbolic link to {}, which cannot be followed: {e}",
+                    points_to.display()
+                ),
+            })
+        })?;
+        if !target.starts_with(root) {
+            return Err(problem(format!(
+                "is a symbolic link to {}, outside the library folder: only files inside it are read",
+                target.display()
+            )));
+        }
+        target
+    } else {
+        path.to_path_buf()
+    };
+    let meta = std::fs::metadata(&target).map_err(cannot)?;
+    let not_regular = |what| {
+        problem(format!(
+            "is {what}, not a regular file: only regular files are read"
+        ))
+    };
+    if let Some(what) = not_a_file(&meta.file_type()) {
+        return Err(not_regular(what));
+    }
+    let too_large = || {
+        problem(format!(
+            "is larger than {}, the most one article may be (--max-article-kb, CAIRN_MAX_ARTICLE_KB): split it into shorter articles",
+            size_label(max_bytes)
+        ))
+    };
+    if meta.len() > max_bytes {
+        return Err(too_large());
+    }
+    let file = open_no_wait(&target).map_err(cannot)?;
+    // The path may have been swapped for something else since its metadata was read.
+    let opened = file.metadata().map_err(cannot)?;
+    if let Some(what) = not_a_file(&opened.file_type()) {
+        return Err(not_regular(what));
+    }
+    let mut bytes = Vec::new();
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..valid]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        Problem {
+            path: path.to_path_buf(),
+            line,
+            message: "is not UTF-8 text: save it as UTF-8".into(),
+        }
+    })
+}
+
+/// What a file is when it is not a regular file: `a folder`, `a named pipe (FIFO)`, ...
+fn not_a_file(kind: &std::fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    use std::os::unix::fs::FileTypeExt;
+    #[cfg(unix)]
+    let special = if kind.is_fifo() {
+        Some("a named pipe (FIFO)")
+    } else if kind.is_char_device() || kind.is_block_device() {
+        Some("a device")
+    } else if kind.is_socket() {
+        Some("a socket")
+    } else {
+        None
+    };
+    #[cfg(not(unix))]
+    let special = None;
+    if kind.is_file() {
+        None
+    } else if kind.is_dir() {
+        Some("a folder")
+    } else {
+        Some(special.unwrap_or("something other than a file"))
+    }
+}
+
+/// Opens a file for reading without ever waiting: should the path have become a named pipe
+/// since its metadata was read, opening it does not block for a writer (`O_NONBLOCK`, which
+/// changes nothing for a regular file).
+fn open_no_wait(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
+}
+
+/// `256 KB`, or a byte count when it is not a whole number of KB.
+fn size_label(bytes: u64) -> String {
+    if bytes.is_multiple_of(1024) {
+        format!("{} KB", bytes / 1024)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Reads and validates every article in `dir`, using `today` to reject review dates in the
+/// future. A file larger than `max_article_bytes`, or that is not a regular file inside `dir`,
+/// is a problem (see [`read_article`]).
+pub fn load_dir(
+    dir: &Path,
+    today: chrono::NaiveDate,
+    max_article_bytes: u64,
+) -> Result<Loaded, CorpusError> {
+    let root = canonical_dir(dir)?;
     let mut loaded = Loaded::default();
     let mut parsed = Vec::new();
     for path in article_paths(dir)? {
-        match std::fs::read_to_string(&path) {
+        match read_article(&root, &path, max_article_bytes) {
             Ok(text) => {
                 let p = parse_article(&path, &text, today);
                 parsed.push((path, p));
             }
-            Err(e) => loaded.problems.push(Problem {
-                path: path.clone(),
-                line: 1,
-                message: format!("cannot read the file: {e}"),
-            }),
+            Err(problem) => loaded.problems.push(problem),
         }
     }
     // An id declared by several files belongs to the file named after it (else the first);

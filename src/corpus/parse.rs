@@ -1,6 +1,7 @@
 //! One article file to an [`Article`], or to the list of everything wrong with it. Every problem
 //! carries the line it is on, so `cairn check` can print `path:line: message`.
 
+use super::hostile::findings;
 use super::markdown::to_plain;
 use super::model::{Article, Condition, Evidence, PartialDate, Source};
 use super::Problem;
@@ -68,11 +69,21 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
     };
 
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Control and bidirectional characters, mentions and invites, on the line they are written.
+    let hostile: Vec<(usize, String)> = text
+        .split('\n')
+        .enumerate()
+        .flat_map(|(n, line)| findings(line).into_iter().map(move |m| (n + 1, m)))
+        .collect();
+    parsed
+        .problems
+        .extend(hostile.iter().map(|(l, m)| problem(*l, m.clone())));
     let Some((front, body)) = split_front_matter(text) else {
         parsed.problems.push(problem(
             1,
             "missing front matter: the file must start with a line `+++`, then TOML fields, then `+++`".into(),
         ));
+        parsed.problems.sort_by_key(|p| p.line);
         return parsed;
     };
     let lines = Lines {
@@ -88,6 +99,7 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
             parsed
                 .problems
                 .push(problem(line, format!("invalid front matter: {msg}")));
+            parsed.problems.sort_by_key(|p| p.line);
             return parsed;
         }
     };
@@ -290,6 +302,23 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
     if plain.paragraphs.is_empty() {
         text_problems.push((body_line, "the article has no body text".into()));
     }
+    // The same checks on the text as decoded (TOML escapes such as `\u001B`, Markdown entities
+    // such as `&#64;`): what was not already found as written is reported on the field's line,
+    // or on the body's first line.
+    let mut seen: std::collections::HashSet<String> = hostile.into_iter().map(|(_, m)| m).collect();
+    for (line, value) in decoded_values(&raw, &lines).into_iter().chain(
+        plain
+            .headings
+            .iter()
+            .chain(&plain.paragraphs)
+            .map(|p| (body_line, p.as_str())),
+    ) {
+        for m in findings(value) {
+            if seen.insert(m.clone()) {
+                text_problems.push((line, format!("{m} (written as an escape or entity)")));
+            }
+        }
+    }
 
     parsed.problems.extend(problems);
     parsed
@@ -317,6 +346,21 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
         })
     })();
     parsed
+}
+
+/// Every string of the front matter as TOML decoded it, with its line.
+fn decoded_values<'a>(raw: &'a RawFront, lines: &Lines<'_>) -> Vec<(usize, &'a str)> {
+    let source = raw.source.as_ref().map(|s| s.get_ref());
+    let conditions = raw.conditions.iter().flat_map(|c| c.get_ref());
+    [&raw.id, &raw.title, &raw.summary, &raw.evidence]
+        .into_iter()
+        .flatten()
+        .chain(source.iter().flat_map(|s| [&s.name, &s.url]).flatten())
+        .chain(conditions)
+        .chain(&raw.tags)
+        .chain(&raw.cautions)
+        .map(|v| (lines.at(v.span().start), v.get_ref().as_str()))
+        .collect()
 }
 
 /// Splits `+++\n<toml>\n+++\n<body>`; `None` when the file does not start with front matter or it
@@ -538,6 +582,45 @@ Pacing means *planning* rest. Another sentence.
             m[0].starts_with("13: bad date in `source.published`: expected a date, found integer"),
             "{m:?}"
         );
+    }
+
+    #[test]
+    fn hidden_characters_mentions_and_invites_are_reported_on_their_line() {
+        // As written: a raw ESC in the body, a mention in the summary, an RTL mark in a tag.
+        let bad = GOOD
+            .replace("*planning* rest.", "*planning* \u{1b}[31mrest.")
+            .replace("How pacing works.", "How pacing works, <@&123>.")
+            .replace("\"energy\"", "\"en\u{200F}ergy\"");
+        let m = messages(&parse("corpus/pacing.md", &bad));
+        assert_eq!(m.len(), 3, "{m:?}");
+        assert!(m[0].starts_with("4: Discord mention `<@&123>`"), "{m:?}");
+        assert!(
+            m[1].starts_with("8: bidirectional formatting character U+200F"),
+            "{m:?}"
+        );
+        assert!(m[2].starts_with("18: control character U+001B"), "{m:?}");
+        // Decoded: a TOML escape in the title, a Markdown entity and an invite in the body.
+        let bad = GOOD
+            .replace("title = \"Pacing\"", r#"title = "Pacing \u0040here""#)
+            .replace(
+                "Another sentence.",
+                "Ask &#64;everyone. See discord.com/invite/x.",
+            );
+        let m = messages(&parse("corpus/pacing.md", &bad));
+        assert_eq!(m.len(), 3, "{m:?}");
+        assert!(m[0].starts_with("3: Discord mention `@here`"), "{m:?}");
+        assert!(m[0].ends_with("(written as an escape or entity)"), "{m:?}");
+        assert!(m[1].starts_with("15: Discord mention `@everyone`"), "{m:?}");
+        assert!(
+            m[2].starts_with("18: Discord invite link `discord.com/invite/x`"),
+            "{m:?}"
+        );
+        // Problems print safely even when they quote a hidden character.
+        let p = parse(
+            "corpus/pacing.md",
+            &GOOD.replace("\"mecfs\"", r#""\u001Bx""#),
+        );
+        assert!(p.problems.iter().all(|p| !p.to_string().contains('\u{1b}')));
     }
 
     #[test]

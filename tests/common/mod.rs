@@ -5,6 +5,7 @@
 
 use cairn::{Library, LibraryConfig};
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 pub fn corpus_dir() -> PathBuf {
@@ -95,4 +96,24 @@ pub fn temp_corpus(files: &[(&str, String)]) -> tempfile::TempDir {
         std::fs::write(dir.path().join(name), text).expect("write fixture");
     }
     dir
+}
+
+/// Runs the `cairn` binary on a library and index folder, offline, with no token and the
+/// default article size limit.
+pub fn cairn(corpus: &Path, index: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg("--corpus")
+        .arg(corpus)
+        .arg("--index")
+        .arg(index)
+        .args(args)
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("CAIRN_MAX_ARTICLE_KB")
+        .output()
+        .expect("cairn runs")
+}
+
+/// What a command printed on stdout.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
