@@ -259,3 +259,18 @@ fn a_right_to_left_override_in_a_title() {
         std::fs::write(dir.join("rtl.md"), text).unwrap()
     });
 }
+
+#[test]
+fn the_library_data_files_are_read_as_safely_as_articles() {
+    // A named pipe called synonyms.toml, and /dev/zero behind safety.toml: neither is opened,
+    // each is one problem, and the library (with the bundled safety rules) still answers.
+    one_problem("synonyms.toml", 1, "is a named pipe (FIFO)", |dir, _| {
+        let path = std::ffi::CString::new(dir.join("synonyms.toml").as_os_str().as_encoded_bytes())
+            .unwrap();
+        // SAFETY: a valid NUL-terminated path and a plain mode.
+        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0);
+    });
+    one_problem("safety.toml", 1, "outside the library folder", |dir, _| {
+        symlink(Path::new("/dev/zero"), &dir.join("safety.toml"))
+    });
+}

@@ -32,7 +32,16 @@ struct RawQuestion {
 
 /// Reads the golden file; entries with problems are reported and left out.
 pub fn load(path: &Path) -> Result<(Vec<GoldenQuestion>, Vec<Problem>), std::io::Error> {
-    let text = std::fs::read_to_string(path)?;
+    let text = match super::read_data_file(path) {
+        Ok(Some(text)) => text,
+        Ok(None) => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} does not exist", path.display()),
+            ))
+        }
+        Err(problem) => return Ok((Vec::new(), vec![problem])),
+    };
     let line_of = |offset: usize| super::line_at(&text, offset);
     let problem = |line, message| Problem {
         path: path.to_path_buf(),

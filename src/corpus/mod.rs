@@ -282,6 +282,28 @@ pub fn load_dir(
     Ok(loaded)
 }
 
+/// Largest data file of the library (`synonyms.toml`, `golden.toml`) read.
+pub const MAX_DATA_BYTES: u64 = 1024 * 1024;
+
+/// Reads one of the library's data files the way articles are read (regular files inside the
+/// folder only, never past [`MAX_DATA_BYTES`]). `Ok(None)` when there is no such file.
+pub fn read_data_file(path: &Path) -> Result<Option<String>, Problem> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        _ => {}
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let root = dir.canonicalize().map_err(|e| Problem {
+        path: path.to_path_buf(),
+        line: 1,
+        message: format!("cannot read the folder: {e}"),
+    })?;
+    read_article(&root, path, MAX_DATA_BYTES).map(Some)
+}
+
 /// The 1-based line of a byte offset in `text`.
 pub(crate) fn line_at(text: &str, offset: usize) -> usize {
     1 + text.as_bytes()[..offset.min(text.len())]

@@ -69,19 +69,12 @@ pub fn parse(path: &Path, text: &str) -> (Vec<Synonym>, Vec<Problem>) {
     (out, problems)
 }
 
-/// Reads `path`; a missing file is simply no synonyms.
+/// Reads `path` (safely: see [`super::read_data_file`]); a missing file is simply no synonyms.
 pub fn load(path: &Path) -> (Vec<Synonym>, Vec<Problem>) {
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse(path, &text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Vec::new(), Vec::new()),
-        Err(e) => (
-            Vec::new(),
-            vec![Problem {
-                path: path.to_path_buf(),
-                line: 1,
-                message: format!("cannot read the file: {e}"),
-            }],
-        ),
+    match super::read_data_file(path) {
+        Ok(Some(text)) => parse(path, &text),
+        Ok(None) => (Vec::new(), Vec::new()),
+        Err(problem) => (Vec::new(), vec![problem]),
     }
 }
 

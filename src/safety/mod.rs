@@ -116,20 +116,18 @@ impl Safety {
     /// and the log show them. Screening is never off.
     pub fn load(corpus_dir: &Path) -> (Safety, Vec<Problem>) {
         let path = corpus_dir.join("safety.toml");
-        match rules::read_limited(&path) {
+        match crate::corpus::read_data_file(&path) {
             Ok(None) => (Safety::bundled(), Vec::new()),
             Ok(Some(text)) => match rules::compile(&path, &text) {
                 Ok(s) => (s, Vec::new()),
                 Err(problems) => (Safety::bundled(), problems),
             },
-            Err(message) => (
-                Safety::bundled(),
-                vec![Problem {
-                    path,
-                    line: 1,
-                    message,
-                }],
-            ),
+            Err(mut problem) => {
+                problem
+                    .message
+                    .push_str("; the bundled safety rules are used");
+                (Safety::bundled(), vec![problem])
+            }
         }
     }
 

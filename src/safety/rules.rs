@@ -6,12 +6,9 @@ use crate::corpus::{line_at, toml_problem, Problem};
 use chrono::NaiveDate;
 use regex::{Regex, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
-use std::io::Read;
 use std::path::Path;
 use toml::Spanned;
 
-/// Largest rules file read.
-const MAX_BYTES: u64 = 1024 * 1024;
 /// Compiled-size limit for each pattern set.
 const REGEX_SIZE: usize = 64 * 1024 * 1024;
 
@@ -85,26 +82,6 @@ struct RawHelpline {
     page: String,
     emergency: Option<String>,
     checked: toml::value::Datetime,
-}
-
-/// Reads a rules file of at most 1 MiB; `Ok(None)` when there is none.
-pub(super) fn read_limited(path: &Path) -> Result<Option<String>, String> {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read the safety rules: {e}")),
-    };
-    if !meta.is_file() {
-        return Err("the safety rules are not a regular file; the bundled rules are used".into());
-    }
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_BYTES + 1).read_to_string(&mut text))
-        .map_err(|e| format!("cannot read the safety rules: {e}"))?;
-    if text.len() as u64 > MAX_BYTES {
-        return Err("the safety rules are larger than 1 MiB; the bundled rules are used".into());
-    }
-    Ok(Some(text))
 }
 
 /// Compiles a rules file; any problem rejects the whole file (screening must not run on half a
@@ -446,7 +423,10 @@ checked = 2026-11-22
         std::fs::create_dir(dir.path().join("sub")).unwrap();
         std::fs::create_dir(dir.path().join("sub").join("safety.toml")).unwrap();
         let (s, problems) = Safety::load(&dir.path().join("sub"));
-        assert!(problems[0].message.contains("not a regular file"));
+        assert!(problems[0].message.contains("is a folder"), "{problems:?}");
+        assert!(problems[0]
+            .message
+            .contains("bundled safety rules are used"));
         assert!(s.screen("i want to kms").crisis);
     }
 }
