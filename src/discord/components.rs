@@ -14,7 +14,7 @@ use serenity::{
 
 /// A parsed button id.
 #[derive(Debug, PartialEq, Eq)]
-enum Action {
+pub(super) enum Action {
     More {
         session: u64,
         offset: usize,
@@ -32,7 +32,7 @@ enum Action {
     },
 }
 
-fn parse_custom_id(id: &str) -> Option<Action> {
+pub(super) fn parse_custom_id(id: &str) -> Option<Action> {
     let mut parts = id.split(':');
     if parts.next()? != "cairn" {
         return None;

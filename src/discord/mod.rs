@@ -30,6 +30,11 @@ pub enum BotError {
     Registration(String),
 }
 
+/// Whether a button's custom id is one of cairn's (parsed strictly, as on every press).
+pub fn is_cairn_button(custom_id: &str) -> bool {
+    components::parse_custom_id(custom_id).is_some()
+}
+
 /// The commands members use, as registered with Discord.
 pub fn commands() -> Vec<poise::Command<Data, Error>> {
     vec![
