@@ -196,7 +196,7 @@ fn off_topic_questions_find_nothing_and_golden_questions_find_something() {
         })
         .collect();
     println!(
-        "relevance floor (library vocabulary or coverage {}): off-topic {}/{} found nothing; golden {}/{} answered",
+        "relevance floor (Relevance::enough, coverage floor {}): off-topic {}/{} found nothing; golden {}/{} answered",
         cairn::library::RELEVANCE_FLOOR,
         off.len() - padded.len(),
         off.len(),
