@@ -12,7 +12,7 @@ pub fn statement(cooldown_secs: u64) -> Vec<(&'static str, String)> {
         ),
         (
             "Who asked",
-            format!("cairn never stores your user id with anything you asked or rated. To allow one vote per member per answer, and a pause of {cooldown_secs} second(s) between questions, it keeps a scrambled (keyed hash) form of your id in memory, for 15 minutes at most."),
+            format!("cairn never stores your user id with anything you asked or rated. To allow one vote per member per answer, a pause of {cooldown_secs} second(s) between questions, and only you to page your own public answer, it keeps a scrambled (keyed hash) form of your id in memory, for 15 minutes at most."),
         ),
         (
             "Feedback",
