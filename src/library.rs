@@ -454,10 +454,16 @@ impl Library {
             unknown: 0,
             vocabulary: false,
         };
+        // One look-up for every word of every unit, then each unit takes its own slice.
+        let (idf, never) = self
+            .engine
+            .idf(units.iter().flat_map(|(words, _, _)| words.iter().copied()))?;
+        let mut next = 0;
         let (mut total, mut matched) = (0.0, 0.0);
         for (words, found, weight) in units {
-            let (idf, never) = self.engine.idf(words.iter().copied())?;
-            let rarest = idf.iter().copied().fold(0.0f32, f32::max);
+            let own = &idf[next..next + words.len()];
+            next += words.len();
+            let rarest = own.iter().copied().fold(0.0f32, f32::max);
             let w = weight * rarest;
             total += w;
             if rarest >= never {
