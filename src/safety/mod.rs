@@ -156,9 +156,12 @@ impl Safety {
     /// The question is compared with its exception phrases taken out, so that "die my hair"
     /// is no closer to a crisis for the encoder than for the rules.
     pub fn similarity(&self, question: &str) -> Option<f32> {
+        self.net_similarity(&self.masked_forms(question)[0])
+    }
+
+    /// The encoder net's similarity for the first (plain) masked form of a question.
+    fn net_similarity(&self, masked: &str) -> Option<f32> {
         let net = self.net.as_ref()?;
-        let form = match_forms(question).into_iter().next().unwrap_or_default();
-        let masked = self.mask(&form);
         let words: Vec<&str> = masked.split(' ').filter(|w| *w != "_").collect();
         if words.len() < MIN_NET_WORDS {
             return Some(0.0);
@@ -174,9 +177,10 @@ impl Safety {
 
     /// Screens a question. Lexical rules always run; the encoder's net can only add a crisis.
     pub fn screen(&self, question: &str) -> Screening {
-        let mut out = self.screen_lexical(question);
+        let forms = self.masked_forms(question);
+        let mut out = self.screen_forms(&forms);
         if !out.crisis && !question.trim().is_empty() {
-            if let Some(sim) = self.similarity(question) {
+            if let Some(sim) = self.net_similarity(&forms[0]) {
                 if sim >= self.threshold {
                     out.crisis = true;
                     out.crisis_group = Some("semantic".into());
@@ -189,12 +193,22 @@ impl Safety {
     /// The rules alone, without the encoder's net: microseconds, cheap enough to run before a
     /// reply is deferred.
     pub fn screen_lexical(&self, question: &str) -> Screening {
-        let forms: Vec<String> = match_forms(question)
+        self.screen_forms(&self.masked_forms(question))
+    }
+
+    /// The question's match forms with every exception phrase blanked out (never empty: the
+    /// first is the plain form).
+    fn masked_forms(&self, question: &str) -> Vec<String> {
+        match_forms(question)
             .into_iter()
             .map(|f| self.mask(&f))
-            .collect();
+            .collect()
+    }
+
+    /// The rules over already masked forms.
+    fn screen_forms(&self, forms: &[String]) -> Screening {
         let mut out = Screening::default();
-        let crisis = self.crisis.groups(&forms);
+        let crisis = self.crisis.groups(forms);
         if let Some(&first) = crisis.first() {
             out.crisis = true;
             out.means = crisis.iter().any(|&g| self.crisis_groups[g].1);
@@ -204,7 +218,7 @@ impl Safety {
                 .unwrap_or(&first);
             out.crisis_group = Some(self.crisis_groups[*shown].0.clone());
         }
-        if let Some(&g) = self.emergency.groups(&forms).first() {
+        if let Some(&g) = self.emergency.groups(forms).first() {
             let (group, what) = &self.emergency_groups[g];
             out.emergency = Some(Emergency {
                 group: group.clone(),
