@@ -39,6 +39,21 @@ impl Answer {
     pub fn next_offset(&self) -> Option<usize> {
         self.has_more.then_some(self.offset + self.citations.len())
     }
+
+    /// One page of an answer that holds every page (offset 0): the citations from `offset`,
+    /// at most `limit`, with the same notices and disclaimer. Buttons page through this, so
+    /// the list a member pages through never changes under them.
+    pub fn page(&self, offset: usize, limit: usize) -> Answer {
+        let limit = limit.max(1);
+        let all = self.citations.len();
+        let start = (self.offset.max(offset) - self.offset).min(all);
+        Answer {
+            citations: self.citations[start..(start + limit).min(all)].to_vec(),
+            offset: self.offset + start,
+            has_more: start + limit < all,
+            ..self.clone()
+        }
+    }
 }
 
 /// One cited excerpt.

@@ -1,18 +1,21 @@
 //! cairn: a librarian for patient support groups. It searches a curated library of health
 //! articles and answers with cited excerpts, their sources and dates, the evidence level and a
 //! disclaimer. The core (`corpus`, `search`, `answer`, `library`, `safety`) knows nothing of
-//! Discord; `cli` and `discord` render its [`answer::Answer`].
+//! Discord; `store` keeps settings, feedback, servers' own articles and the audit log; `cli` and
+//! `discord` render its [`answer::Answer`].
 
 pub mod answer;
 pub mod cli;
 pub mod corpus;
+pub mod curation;
 pub mod discord;
 pub mod eval;
-pub mod feedback;
 pub mod library;
 pub mod privacy;
 pub mod safety;
 pub mod search;
+pub mod settings;
+pub mod store;
 
 pub use answer::{Answer, Citation, Notice};
 pub use library::{AskOptions, Library, LibraryConfig};

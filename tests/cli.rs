@@ -151,7 +151,17 @@ fn index_rebuilds_with_a_summary() {
     let s = text(&out);
     let n = common::bundled().articles().count();
     assert!(s.starts_with(&format!("indexed {n} articles into ")), "{s}");
-    assert!(index.path().join("idx/meta.json").exists());
+    let current = std::fs::read_to_string(index.path().join("idx/current")).unwrap();
+    assert!(index
+        .path()
+        .join("idx")
+        .join(current.trim())
+        .join("meta.json")
+        .exists());
+    assert!(
+        index.path().join("idx/cairn-index").exists(),
+        "the folder is marked as cairn's"
+    );
 }
 
 #[test]
@@ -288,4 +298,156 @@ fn eval_scores_a_beir_collection_and_names_a_missing_one() {
     );
     assert!(out.status.success());
     assert!(text(&out).contains("golden questions"), "{}", text(&out));
+}
+
+#[test]
+fn twenty_asks_at_once_on_an_unbuilt_index_all_answer() {
+    let index = tempfile::tempdir().unwrap();
+    let idx = index.path().join("idx");
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+                .arg("--corpus")
+                .arg(common::corpus_dir())
+                .arg("--index")
+                .arg(&idx)
+                .args(["ask", "what is pacing"])
+                .env_remove("CAIRN_MODEL")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut failed = Vec::new();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        if !out.status.success() {
+            failed.push(String::from_utf8_lossy(&out.stderr).to_string());
+        }
+    }
+    assert_eq!(failed, Vec::<String>::new(), "every ask answers");
+    let builds = std::fs::read_dir(&idx)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("building-"))
+        .count();
+    assert_eq!(builds, 0, "no half-built index is left behind");
+}
+
+#[test]
+fn asks_while_the_index_is_rebuilt_never_fail() {
+    let index = tempfile::tempdir().unwrap();
+    let idx = index.path().join("idx");
+    let corpus = common::corpus_dir();
+    assert!(common::cairn(&corpus, &idx, &["index"]).status.success());
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (rebuilds, failures) = std::thread::scope(|s| {
+        let indexer = s.spawn(|| {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let out = common::cairn(&corpus, &idx, &["index"]);
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                n += 1;
+            }
+            n
+        });
+        let mut failures = Vec::new();
+        for _ in 0..25 {
+            let out = common::cairn(&corpus, &idx, &["ask", "pacing"]);
+            if !out.status.success() {
+                failures.push(String::from_utf8_lossy(&out.stderr).to_string());
+            }
+        }
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        (indexer.join().unwrap(), failures)
+    });
+    assert!(rebuilds >= 1);
+    assert_eq!(failures, Vec::<String>::new());
+}
+
+#[test]
+fn the_operator_curates_a_server_from_the_command_line() {
+    let index = tempfile::tempdir().unwrap();
+    let idx = index.path().join("idx");
+    let db = index.path().join("cairn.db").display().to_string();
+    let corpus = common::corpus_dir();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--database", db.as_str()];
+        all.extend_from_slice(args);
+        common::cairn(&corpus, &idx, &all)
+    };
+    let file = index.path().join("group-walks.md");
+    std::fs::write(
+        &file,
+        "+++\nid = \"group-walks\"\ntitle = \"Okapi group walks\"\nsummary = \"Our gentle walks.\"\nreviewed = 2026-11-01\nevidence = \"patient-guide\"\nconditions = [\"mecfs\"]\n\n[source]\nname = \"Our group\"\nurl = \"https://example.org/walks\"\npublished = \"2026\"\n+++\n\nThe okapi group walks are short and paced, on Saturdays.\n",
+    )
+    .unwrap();
+    let out = run(&["article", "add", file.to_str().unwrap(), "--server", "77"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The server's /ask finds it; another server's and the shared library's do not.
+    let out = run(&["ask", "--server", "77", "okapi group walks"]);
+    assert!(
+        common::stdout(&out).contains("Okapi group walks"),
+        "{}",
+        common::stdout(&out)
+    );
+    let out = run(&["ask", "--server", "78", "okapi group walks"]);
+    assert!(!common::stdout(&out).contains("Okapi group walks"));
+    let out = run(&["ask", "okapi group walks"]);
+    assert!(!common::stdout(&out).contains("Okapi group walks"));
+    // Settings apply to that server's answers.
+    let out = run(&["config", "set", "shared-library", "off", "--server", "77"]);
+    assert!(out.status.success());
+    let out = run(&["ask", "--server", "77", "--json", "what is pacing"]);
+    let answer: serde_json::Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    let cited: Vec<&str> = answer["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["article_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(cited, ["group-walks"], "only the server's own articles");
+    let out = run(&["config", "set", "citations", "9", "--server", "77"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 to 5"));
+    let out = run(&["config", "show", "--server", "77"]);
+    assert!(
+        common::stdout(&out).contains("shared-library    off"),
+        "{}",
+        common::stdout(&out)
+    );
+    // Export gives the file back; an invalid file changes nothing; remove removes it.
+    let out = run(&["article", "export", "group-walks", "--server", "77"]);
+    assert_eq!(
+        common::stdout(&out),
+        std::fs::read_to_string(&file).unwrap()
+    );
+    let bad = index.path().join("bad.md");
+    std::fs::write(&bad, "+++\nid = \"bad\"\n+++\n").unwrap();
+    let out = run(&["article", "add", bad.to_str().unwrap(), "--server", "77"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was saved"));
+    let out = run(&["article", "list", "--server", "77"]);
+    assert!(
+        common::stdout(&out).contains("1 article(s)"),
+        "{}",
+        common::stdout(&out)
+    );
+    let out = run(&["article", "remove", "group-walks", "--server", "77"]);
+    assert!(out.status.success());
+    let out = run(&["article", "history", "group-walks", "--server", "77"]);
+    let history = common::stdout(&out);
+    assert!(
+        history.contains("operator (command line)  add") && history.contains("remove"),
+        "{history}"
+    );
 }

@@ -6,8 +6,10 @@
 mod common;
 mod support;
 
+use cairn::curation::Curator;
 use cairn::discord::{BotConfig, Retry};
-use cairn::feedback::FeedbackStore;
+use cairn::settings::ServerSettings;
+use cairn::store::Store;
 use cairn::{Library, LibraryConfig};
 use serde_json::{json, Value};
 use std::io::Write;
@@ -48,28 +50,49 @@ fn capture_logs() {
 
 struct Bot {
     double: DiscordDouble,
-    feedback: Arc<FeedbackStore>,
+    curator: Arc<Curator>,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), cairn::discord::BotError>>,
+    _db: Option<tempfile::TempDir>,
+}
+
+/// A curator over `lib` on a fresh SQLite database (or `url`), with this cooldown by default.
+async fn curator_on(
+    lib: Library,
+    url: Option<&str>,
+    cooldown: Duration,
+) -> (Arc<Curator>, Option<tempfile::TempDir>) {
+    let (dir, url) = match url {
+        Some(u) => (None, u.to_string()),
+        None => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = dir.path().join("cairn.db").display().to_string();
+            (Some(dir), url)
+        }
+    };
+    let store = Store::open(&url).await.expect("the store opens");
+    let defaults = ServerSettings {
+        country: Some("GB".into()),
+        cooldown,
+        ..ServerSettings::default()
+    };
+    let curator = Curator::open(store, Arc::new(lib), defaults).await.unwrap();
+    (Arc::new(curator), dir)
 }
 
 impl Bot {
     async fn start() -> Bot {
         let lib = Library::open(&LibraryConfig::new(common::corpus_dir(), None)).unwrap();
-        Bot::start_with(lib, Arc::new(FeedbackStore::in_memory())).await
+        Bot::start_with(lib).await
     }
 
-    async fn start_with(lib: Library, feedback: Arc<FeedbackStore>) -> Bot {
-        Bot::start_configured(lib, feedback, Duration::ZERO).await
+    async fn start_with(lib: Library) -> Bot {
+        Bot::start_configured(lib, Duration::ZERO).await
     }
 
     /// A bot whose server has a moderators' channel, with this cooldown between questions.
-    async fn start_configured(
-        lib: Library,
-        feedback: Arc<FeedbackStore>,
-        cooldown: Duration,
-    ) -> Bot {
-        Bot::start_on(DiscordDouble::start().await, lib, feedback, cooldown).await
+    async fn start_configured(lib: Library, cooldown: Duration) -> Bot {
+        Bot::start_on(DiscordDouble::start().await, lib, cooldown).await
     }
 
     /// The settings the tests use: quick registration retries.
@@ -89,44 +112,47 @@ impl Bot {
     }
 
     /// Starts the bot against a double the caller may have set up (faults to inject).
-    async fn start_on(
-        double: DiscordDouble,
-        lib: Library,
-        feedback: Arc<FeedbackStore>,
-        cooldown: Duration,
-    ) -> Bot {
+    async fn start_on(double: DiscordDouble, lib: Library, cooldown: Duration) -> Bot {
         let config = Bot::config(&double, cooldown);
-        let bot = Bot::run(double, config, lib, feedback);
-        bot.double.wait_ready(WAIT).await.expect("the bot connects");
-        bot.double
-            .wait_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), WAIT)
-            .await
-            .expect("commands are registered");
+        let bot = Bot::run(double, config, lib).await;
+        bot.wait_started().await;
         bot
     }
 
-    /// Runs the bot with `config` in the background.
-    fn run(
+    async fn wait_started(&self) {
+        self.double
+            .wait_ready(WAIT)
+            .await
+            .expect("the bot connects");
+        self.double
+            .wait_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), WAIT)
+            .await
+            .expect("commands are registered");
+    }
+
+    /// Runs the bot with `config` in the background, on a fresh SQLite store.
+    async fn run(double: DiscordDouble, config: BotConfig, lib: Library) -> Bot {
+        let (curator, db) = curator_on(lib, None, config.cooldown).await;
+        Bot::run_with(double, config, curator, db)
+    }
+
+    fn run_with(
         double: DiscordDouble,
         config: BotConfig,
-        lib: Library,
-        feedback: Arc<FeedbackStore>,
+        curator: Arc<Curator>,
+        db: Option<tempfile::TempDir>,
     ) -> Bot {
         capture_logs();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(cairn::discord::run(
-            config,
-            Arc::new(lib),
-            feedback.clone(),
-            async {
-                let _ = stopped.await;
-            },
-        ));
+        let task = tokio::spawn(cairn::discord::run(config, curator.clone(), async {
+            let _ = stopped.await;
+        }));
         Bot {
             double,
-            feedback,
+            curator,
             stop: Some(stop),
             task,
+            _db: db,
         }
     }
 
@@ -288,12 +314,20 @@ async fn commands_are_registered_with_their_options() {
             .iter()
             .map(|c| c["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, vec!["ask", "article", "topics", "about", "privacy"]);
+        assert_eq!(
+            names,
+            vec!["ask", "article", "topics", "about", "privacy", "feedback", "config"]
+        );
         for c in cmds.as_array().unwrap() {
             let d = c["description"].as_str().unwrap();
             assert!(!d.is_empty() && d.chars().count() <= 100, "{d}");
-            // Commands for members: no permission gate.
-            assert!(c["default_member_permissions"].is_null(), "{c}");
+            // Commands for members: no permission gate; /config is for Manage Server (32).
+            let gate = if c["name"] == "config" {
+                json!("32")
+            } else {
+                Value::Null
+            };
+            assert_eq!(c["default_member_permissions"], gate, "{c}");
         }
         let ask = &cmds[0];
         assert_eq!(
@@ -404,8 +438,13 @@ async fn more_results_pages_and_feedback_is_counted_once_per_person() {
             .collect();
         let lib = common::bundled();
         let mut counted = 0;
+        let counts = bot.curator.store.feedback(Some(GUILD_ID)).await.unwrap();
         for a in lib.articles() {
-            let c = bot.feedback.counts(&a.id);
+            let c = counts
+                .iter()
+                .find(|(id, _)| *id == a.id)
+                .map(|(_, c)| *c)
+                .unwrap_or_default();
             if c.helpful > 0 {
                 counted += 1;
                 assert_eq!(c.helpful, 1);
@@ -565,12 +604,7 @@ async fn a_question_asking_for_means_gets_helplines_and_never_results() {
 async fn a_too_fast_repeat_gets_a_private_note_but_a_crisis_never_waits() {
     within(async {
         let lib = Library::open(&LibraryConfig::new(common::corpus_dir(), None)).unwrap();
-        let bot = Bot::start_configured(
-            lib,
-            Arc::new(FeedbackStore::in_memory()),
-            Duration::from_secs(600),
-        )
-        .await;
+        let bot = Bot::start_configured(lib, Duration::from_secs(600)).await;
         let (_, cb, _) = bot.ask("what is pacing").await;
         assert_eq!(callback_type(&cb), 5);
 
@@ -676,12 +710,7 @@ async fn production_registers_the_commands_globally() {
         let double = DiscordDouble::start().await;
         let mut config = Bot::config(&double, Duration::ZERO);
         config.guild_id = None;
-        let bot = Bot::run(
-            double,
-            config,
-            lexical_library(),
-            Arc::new(FeedbackStore::in_memory()),
-        );
+        let bot = Bot::run(double, config, lexical_library()).await;
         bot.double.wait_ready(WAIT).await.unwrap();
         let put = bot
             .double
@@ -703,7 +732,7 @@ async fn a_crisis_only_the_encoder_sees_is_moved_to_a_private_reply() {
     let Some(dir) = common::model() else { return };
     let lib = common::bundled_with_model(dir);
     within(async {
-        let bot = Bot::start_with(lib, Arc::new(FeedbackStore::in_memory())).await;
+        let bot = Bot::start_with(lib).await;
         let q = "i feel so calm now that i have made up my mind about leaving for good";
         let (i, cb) = bot
             .slash("ask", json!([{"name": "question", "type": 3, "value": q}]))
@@ -753,12 +782,8 @@ async fn a_bot_that_cannot_register_its_commands_exits_with_one_clear_line() {
             double.fail_next("PUT", "/commands", 403);
         }
         let config = Bot::config(&double, Duration::ZERO);
-        let run = cairn::discord::run(
-            config,
-            Arc::new(lexical_library()),
-            Arc::new(FeedbackStore::in_memory()),
-            std::future::pending(),
-        );
+        let (curator, _db) = curator_on(lexical_library(), None, Duration::ZERO).await;
+        let run = cairn::discord::run(config, curator, std::future::pending());
         let result = tokio::time::timeout(WAIT, run)
             .await
             .expect("the bot gives up instead of waiting forever");
@@ -785,13 +810,7 @@ async fn registration_is_retried_and_then_the_bot_answers() {
         let double = DiscordDouble::start().await;
         double.fail_next("PUT", "/commands", 500);
         double.fail_next("PUT", "/commands", 502);
-        let bot = Bot::start_on(
-            double,
-            lexical_library(),
-            Arc::new(FeedbackStore::in_memory()),
-            Duration::ZERO,
-        )
-        .await;
+        let bot = Bot::start_on(double, lexical_library(), Duration::ZERO).await;
         let (_, cb, msg) = bot.ask("what is pacing").await;
         assert_eq!(callback_type(&cb), 5);
         assert!(!fields(&msg).is_empty());
@@ -963,7 +982,7 @@ async fn huge_excerpts_are_truncated_and_mentions_ping_no_one() {
         let dir = common::temp_corpus(&[("huge.md", text)]);
         let lib = Library::open(&LibraryConfig::new(dir.path(), None)).unwrap();
         assert!(lib.problems().is_empty(), "{:?}", lib.problems());
-        let bot = Bot::start_with(lib, Arc::new(FeedbackStore::in_memory())).await;
+        let bot = Bot::start_with(lib).await;
 
         let (i, _, msg) = bot
             .ask("@everyone how does pacing work? <@123> <@&456>")
@@ -1004,12 +1023,9 @@ async fn huge_excerpts_are_truncated_and_mentions_ping_no_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_reach_the_member_as_a_kind_message() {
     within(async {
-        // Feedback cannot be saved (its folder is a file), and Discord fails the first edit.
-        let dir = tempfile::tempdir().unwrap();
-        let store = FeedbackStore::open(&dir.path().join("feedback.json")).unwrap();
-        std::fs::create_dir(dir.path().join("feedback.json.tmp")).unwrap();
+        // Discord fails the first edit; later the database goes away.
         let lib = Library::open(&LibraryConfig::new(common::corpus_dir(), None)).unwrap();
-        let bot = Bot::start_with(lib, Arc::new(store)).await;
+        let bot = Bot::start_with(lib).await;
 
         bot.double.fail_next("PATCH", "/messages/@original", 500);
         let (i, cb) = bot
@@ -1030,6 +1046,8 @@ async fn failures_reach_the_member_as_a_kind_message() {
         assert!(msg["embeds"].as_array().unwrap().is_empty());
 
         let (_, _, answer) = bot.ask("pacing").await;
+        // Feedback cannot be saved: the database is gone.
+        bot.curator.store.close().await;
         let (vote, _) = bot.press(&button(&answer, "Helpful"), &answer).await;
         let (_, reply) = bot.edit_of(&vote, 1).await;
         assert!(
@@ -1165,6 +1183,428 @@ async fn cairn_serve_stops_on_sigterm_and_sigint_while_discord_is_unreachable() 
             assert!(status.success(), "signal {signal}: exit {status:?}: {logs}");
             assert!(logs.contains("shutting down"), "{logs}");
         }
+    })
+    .await;
+}
+
+// ------------------------------------------------------------------ moderators and admins
+
+/// A member's permissions plus Manage Messages (a moderator) or Manage Server (an admin).
+const MODERATOR: &str = "2147609600";
+const ADMIN: &str = "2147601440";
+const PLAIN: &str = support::MEMBER_PERMISSIONS;
+/// Another server, where the same person may moderate too.
+const OTHER_GUILD: u64 = 424_242_424_242_424_242;
+
+impl Bot {
+    /// A slash subcommand from USER_ID with `permissions`, in `guild` (default GUILD_ID).
+    async fn sub_as(
+        &self,
+        name: &str,
+        sub: &str,
+        options: Value,
+        permissions: &str,
+        guild: Option<u64>,
+    ) -> (Value, Recorded) {
+        let base = if sub.is_empty() {
+            self.double.slash(name, options)
+        } else {
+            self.double.slash_sub(name, sub, options)
+        };
+        let mut i = support::as_member(base, USER_ID, "sam", permissions);
+        if let Some(g) = guild {
+            i["guild_id"] = json!(g.to_string());
+            i["data"]["guild_id"] = json!(g.to_string());
+            i["channel"]["guild_id"] = json!(g.to_string());
+        }
+        self.double.send_interaction(i.clone()).await.unwrap();
+        let cb = self.double.wait_callback(&i, WAIT).await.unwrap();
+        (i, cb)
+    }
+
+    /// A subcommand answered privately (deferred, then edited): its embed's title and text.
+    async fn private_reply(
+        &self,
+        name: &str,
+        sub: &str,
+        options: Value,
+        permissions: &str,
+    ) -> (String, String) {
+        let (i, cb) = self.sub_as(name, sub, options, permissions, None).await;
+        private_text(self, &i, &cb).await
+    }
+
+    /// Fills in the modal a callback opened, as `USER_ID`, and returns the reply's title and
+    /// text.
+    async fn submit(&self, modal: &Recorded, inputs: &[(&str, &str)]) -> (String, String) {
+        let custom_id = modal.body.as_ref().unwrap()["data"]["custom_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let i = self.double.modal_submit(&custom_id, inputs);
+        self.double.send_interaction(i.clone()).await.unwrap();
+        let cb = self.double.wait_callback(&i, WAIT).await.unwrap();
+        private_text(self, &i, &cb).await
+    }
+}
+
+/// The private reply to an interaction: a type-4 message, or a private deferral edited.
+async fn private_text(bot: &Bot, i: &Value, cb: &Recorded) -> (String, String) {
+    assert_eq!(callback_flags(cb) & 64, 64, "moderator replies are private");
+    let msg = if callback_type(cb) == 4 {
+        cb.body.as_ref().unwrap()["data"].clone()
+    } else {
+        assert_eq!(callback_type(cb), 5);
+        bot.edit_of(i, 1).await.1
+    };
+    let embed = &msg["embeds"][0];
+    let title = embed["title"].as_str().unwrap_or("").to_string();
+    let mut text = embed["description"]
+        .as_str()
+        .or(msg["content"].as_str())
+        .unwrap_or("")
+        .to_string();
+    for f in embed["fields"].as_array().into_iter().flatten() {
+        text.push_str(&format!("\n{}: {}", f["name"], f["value"]));
+    }
+    (unescape(&title), unescape(&text))
+}
+
+/// Text as Discord shows it: Markdown escapes removed.
+fn unescape(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek().is_some_and(|n| n.is_ascii_punctuation()) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn modal_inputs(cb: &Recorded) -> Vec<(String, String)> {
+    cb.body.as_ref().unwrap()["data"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let input = &row["components"][0];
+            (
+                input["custom_id"].as_str().unwrap().to_string(),
+                input["value"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn cited_titles(msg: &Value) -> Vec<String> {
+    msg["embeds"][0]["fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["name"].as_str().unwrap_or(""),
+                f["value"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+const WALKING: [(&str, &str); 5] = [
+    ("title", "The axolotl walking group"),
+    ("summary", "When and where our gentle walking group meets."),
+    ("source_name", "Our support group's events page"),
+    ("source_url", "https://example.org/events"),
+    (
+        "body",
+        "The axolotl walking group meets on Tuesdays at the town library. Walks are short, paced and anyone may turn back at any time.",
+    ),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moderators_run_their_servers_library_from_discord() {
+    within(async {
+        let bot = Bot::start_with(lexical_library()).await;
+        let add_opts = json!([
+            {"name": "evidence", "type": 4, "value": 5},
+            {"name": "conditions", "type": 3, "value": "mecfs, long-covid"},
+            {"name": "published", "type": 3, "value": "2026-10"},
+        ]);
+
+        // A plain member is refused, and nothing opens.
+        let (_, refused) = bot
+            .private_reply("article", "add", add_opts.clone(), PLAIN)
+            .await;
+        assert!(
+            refused.contains("Only this server's moderators"),
+            "{refused}"
+        );
+
+        // A moderator gets the form; an invalid one lists every problem and saves nothing.
+        let (_, modal) = bot
+            .sub_as("article", "add", add_opts.clone(), MODERATOR, None)
+            .await;
+        assert_eq!(callback_type(&modal), 9, "a modal opens");
+        let fields: Vec<String> = modal_inputs(&modal).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            fields,
+            ["title", "summary", "source_name", "source_url", "body"]
+        );
+        let mut bad = WALKING;
+        bad[3].1 = "ftp://example.org/events";
+        bad[4].1 = "Ask <@123> about it.";
+        let (title, text) = bot.submit(&modal, &bad).await;
+        assert!(
+            title.starts_with("Not saved: 2 problem(s)"),
+            "{title}: {text}"
+        );
+        assert!(text.contains("https") && text.contains("mention"), "{text}");
+        assert!(bot.curator.store.articles(None).await.unwrap().is_empty());
+
+        // A valid one is stored and answers the next question.
+        let (_, modal) = bot
+            .sub_as("article", "add", add_opts.clone(), MODERATOR, None)
+            .await;
+        let started = std::time::Instant::now();
+        let (title, text) = bot.submit(&modal, &WALKING).await;
+        assert_eq!(title, "Article added", "{text}");
+        assert!(text.contains("the-axolotl-walking-group"), "{text}");
+        let (_, _, answer) = bot.ask("when does the axolotl walking group meet").await;
+        println!(
+            "moderators: added through the modal and answered by /ask after {} ms",
+            started.elapsed().as_millis()
+        );
+        assert!(
+            cited_titles(&answer)[0].contains("axolotl walking group"),
+            "{answer}"
+        );
+
+        // Edit: the form comes pre-filled; the new text answers, the old does not.
+        let id_opt = json!([{"name": "id", "type": 3, "value": "the-axolotl-walking-group"}]);
+        let (_, modal) = bot
+            .sub_as("article", "edit", id_opt.clone(), MODERATOR, None)
+            .await;
+        assert_eq!(callback_type(&modal), 9);
+        let prefilled = modal_inputs(&modal);
+        assert_eq!(prefilled[0].1, "The axolotl walking group");
+        assert!(prefilled[4].1.contains("Tuesdays"));
+        let mut changed = WALKING;
+        changed[4].1 = "The axolotl walking group now meets on Thursdays by the marmalade factory.";
+        let (title, _) = bot.submit(&modal, &changed).await;
+        assert_eq!(title, "Article updated");
+        let (_, _, answer) = bot.ask("axolotl walking group marmalade factory").await;
+        assert!(cited_titles(&answer)[0].contains("axolotl"), "{answer}");
+        let (title, text) = bot
+            .private_reply("article", "history", id_opt.clone(), MODERATOR)
+            .await;
+        assert!(title.contains("History"), "{title}");
+        assert!(
+            text.contains("edit (body)") && text.contains("add"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("<@{USER_ID}>")),
+            "who changed it: {text}"
+        );
+
+        // A moderator of another server cannot see or touch it.
+        let (i, other) = bot
+            .sub_as(
+                "article",
+                "remove",
+                id_opt.clone(),
+                MODERATOR,
+                Some(OTHER_GUILD),
+            )
+            .await;
+        let (_, text) = private_text(&bot, &i, &other).await;
+        assert!(text.contains("has no article"), "{text}");
+        let (i, list) = bot
+            .sub_as("article", "list", json!([]), MODERATOR, Some(OTHER_GUILD))
+            .await;
+        let (title, _) = private_text(&bot, &i, &list).await;
+        assert!(title.contains("(0)"), "{title}");
+
+        // Remove asks first; "Keep it" keeps it, "Remove it" removes it.
+        let (i, cb) = bot
+            .sub_as("article", "remove", id_opt.clone(), MODERATOR, None)
+            .await;
+        assert_eq!(callback_type(&cb), 5);
+        let (_, confirm) = bot.edit_of(&i, 1).await;
+        let keep = button(&confirm, "Keep it");
+        let (_, cb) = bot.press(&keep, &confirm).await;
+        assert_eq!(callback_type(&cb), 6);
+        assert!(bot
+            .curator
+            .library
+            .server_article(GUILD_ID, "the-axolotl-walking-group")
+            .is_some());
+        let (i, _) = bot
+            .sub_as("article", "remove", id_opt.clone(), MODERATOR, None)
+            .await;
+        let (_, confirm) = bot.edit_of(&i, 1).await;
+        let yes = button(&confirm, "Remove it");
+        let (_, cb) = bot.press(&yes, &confirm).await;
+        assert_eq!(callback_type(&cb), 6);
+        bot.double
+            .wait_request(
+                |r| {
+                    r.method == "PATCH"
+                        && r.body.as_ref().is_some_and(|b| {
+                            b["content"]
+                                .as_str()
+                                .is_some_and(|c| c.starts_with("Removed"))
+                        })
+                },
+                WAIT,
+            )
+            .await
+            .expect("the moderator is told it was removed");
+        let (_, _, answer) = bot.ask("axolotl walking group marmalade factory").await;
+        assert!(
+            cited_titles(&answer).iter().all(|t| !t.contains("axolotl")),
+            "{answer}"
+        );
+        let history = bot
+            .curator
+            .store
+            .history(GUILD_ID, Some("the-axolotl-walking-group"))
+            .await
+            .unwrap();
+        let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
+        assert_eq!(actions, ["add", "edit", "remove"]);
+        assert!(history.iter().all(|h| h.actor == USER_ID));
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moderators_import_export_and_read_feedback() {
+    within(async {
+        let bot = Bot::start_with(lexical_library()).await;
+        let markdown = "+++\nid = \"tapir-rest-plan\"\ntitle = \"A tapir rest plan\"\nsummary = \"Planning rest days before they are needed.\"\nreviewed = 2026-11-01\nevidence = \"patient-guide\"\nconditions = [\"mecfs\"]\n\n[source]\nname = \"Our group\"\nurl = \"https://example.org/rest\"\npublished = \"2026\"\n+++\n\nA tapir rest plan puts rest days in the diary before a crash makes them necessary.\n";
+
+        // Not UTF-8: refused, nothing stored.
+        let bad = bot.double.attachment("x.md", "text/markdown", &[0xff, 0xfe, 0x00]);
+        let i = support::as_member(
+            bot.double.slash_sub_with_attachment("article", "import", "file", bad, json!([])),
+            USER_ID,
+            "sam",
+            MODERATOR,
+        );
+        bot.double.send_interaction(i.clone()).await.unwrap();
+        let cb = bot.double.wait_callback(&i, WAIT).await.unwrap();
+        let (title, text) = private_text(&bot, &i, &cb).await;
+        assert_eq!(title, "Not imported", "{text}");
+        assert!(text.contains("UTF-8"), "{text}");
+
+        let file = bot.double.attachment("tapir.md", "text/markdown", markdown.as_bytes());
+        let i = support::as_member(
+            bot.double.slash_sub_with_attachment("article", "import", "file", file, json!([])),
+            USER_ID,
+            "sam",
+            MODERATOR,
+        );
+        bot.double.send_interaction(i.clone()).await.unwrap();
+        let cb = bot.double.wait_callback(&i, WAIT).await.unwrap();
+        let (title, text) = private_text(&bot, &i, &cb).await;
+        assert_eq!(title, "Article imported", "{text}");
+        let (_, _, answer) = bot.ask("tapir rest plan").await;
+        assert!(cited_titles(&answer)[0].contains("A tapir rest plan"), "{answer}");
+
+        // Export gives the same file back, as an attachment.
+        let (i, cb) = bot
+            .sub_as("article", "export", json!([{"name": "id", "type": 3, "value": "tapir-rest-plan"}]), MODERATOR, None)
+            .await;
+        assert_eq!(callback_type(&cb), 5);
+        let (_, msg) = bot.edit_of(&i, 1).await;
+        let attachment = &msg["attachments"][0];
+        assert_eq!(attachment["filename"], "tapir-rest-plan.md");
+        let url = attachment["url"].as_str().unwrap();
+        let body = reqwest_get(url).await;
+        assert_eq!(body, markdown);
+
+        // Votes show in /feedback, least helpful first; a plain member cannot read them.
+        let (vote, _) = bot.press(&button(&answer, "Not helpful"), &answer).await;
+        bot.edit_of(&vote, 1).await;
+        let (title, text) = bot.private_reply("feedback", "", json!(null), MODERATOR).await;
+        assert_eq!(title, "Feedback in this server");
+        assert!(text.contains("👎 1") && text.contains("tapir-rest-plan"), "{text}");
+        let (_, refused) = bot.private_reply("feedback", "", json!(null), PLAIN).await;
+        assert!(refused.contains("Only this server's moderators"), "{refused}");
+        bot.stop().await;
+    })
+    .await;
+}
+
+async fn reqwest_get(url: &str) -> String {
+    // The double serves attachments over plain HTTP on 127.0.0.1.
+    let url = url.strip_prefix("http://").unwrap();
+    let (host, path) = url.split_once('/').unwrap();
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(
+            format!("GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8(out).unwrap();
+    text.split_once("\r\n\r\n").unwrap().1.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_configure_their_server() {
+    within(async {
+        let bot = Bot::start_with(lexical_library()).await;
+        // /config is registered for Manage Server only.
+        let put = bot
+            .double
+            .requests()
+            .into_iter()
+            .find(|r| r.method == "PUT" && r.path.ends_with("/commands"))
+            .unwrap();
+        let config = put.body.as_ref().unwrap().as_array().unwrap().iter().find(|c| c["name"] == "config").cloned().unwrap();
+        assert_eq!(config["default_member_permissions"], "32");
+
+        // Checked again on every use: a moderator without Manage Server is refused.
+        let (_, refused) = bot.private_reply("config", "show", json!([]), MODERATOR).await;
+        assert!(refused.contains("Manage Server"), "{refused}");
+
+        let set = |name: &str, value: &str| {
+            json!([{"name": "setting", "type": 3, "value": name}, {"name": "value", "type": 3, "value": value}])
+        };
+        let (title, text) = bot.private_reply("config", "set", set("citations", "1"), ADMIN).await;
+        assert!(title.contains("`citations` changed"), "{title}");
+        assert!(text.contains("\"citations\": \"1\""), "{text}");
+        let (_, _, answer) = bot.ask("what is pacing").await;
+        assert_eq!(cited_titles(&answer).len(), 1, "one citation per answer now");
+
+        let (title, text) = bot.private_reply("config", "set", set("colour", "red"), ADMIN).await;
+        assert_eq!(title, "Not changed");
+        assert!(text.contains("colour") && text.contains("shared-library"), "{text}");
+        let (_, text) = bot.private_reply("config", "set", set("citations", "9"), ADMIN).await;
+        assert!(text.contains("1 to 5"), "{text}");
+
+        bot.private_reply("config", "set", set("answers", "private"), ADMIN).await;
+        let (_, cb, _) = bot.ask("what is pacing").await;
+        assert_eq!(callback_flags(&cb) & 64, 64, "answers are private by default now");
+
+        // Another server's settings are its own.
+        assert_eq!(bot.curator.settings(OTHER_GUILD).await.unwrap(), bot.curator.defaults);
+
+        let (title, text) = bot.private_reply("config", "reset", json!([]), ADMIN).await;
+        assert!(title.starts_with("2 setting(s)"), "{title}");
+        assert!(text.contains("\"citations\": \"3\""), "{text}");
+        let (_, cb, _) = bot.ask("what is pacing").await;
+        assert_eq!(callback_flags(&cb) & 64, 0);
+        bot.stop().await;
     })
     .await;
 }

@@ -151,7 +151,7 @@ async fn nothing_a_member_asks_or_who_they_are_is_written_anywhere() {
             "the log records commands: {logs}"
         );
         assert!(
-            written.iter().any(|(p, _)| p.ends_with("feedback.json")),
+            written.iter().any(|(p, _)| p.ends_with("cairn.db")),
             "votes were saved: {:?}",
             written.iter().map(|(p, _)| p).collect::<Vec<_>>()
         );

@@ -2,6 +2,7 @@
 //! calls the core and prints; rendering for a terminal lives in `render`. Works offline with no
 //! token, on the bundled corpus.
 
+mod admin;
 mod render;
 
 use crate::corpus::{self, golden, synonyms, Condition};
@@ -46,6 +47,10 @@ pub struct Paths {
         value_parser = clap::value_parser!(u64).range(1..=MAX_ARTICLE_KB_LIMIT)
     )]
     pub max_article_kb: u64,
+    /// The database for settings, feedback, servers' own articles and the audit log: a SQLite
+    /// file path, or a postgres:// URL for several processes sharing one database.
+    #[arg(long, global = true, env = "CAIRN_DATABASE_URL", default_value = crate::store::DEFAULT_DATABASE)]
+    pub database: String,
 }
 
 /// The highest `--max-article-kb` accepted (64 MB).
@@ -93,6 +98,14 @@ pub enum Command {
     /// Measure search quality (nDCG@10, recall@10/100, MRR@10) on a BEIR collection or on
     /// corpus/golden.toml.
     Eval(EvalArgs),
+    /// A server's own articles: add, list, remove, export, review, history.
+    #[command(subcommand)]
+    Article(admin::ArticleCommand),
+    /// A server's settings: show, set, reset.
+    #[command(subcommand)]
+    Config(admin::ConfigCommand),
+    /// Helpful / not helpful counts per article, least helpful first.
+    Feedback(admin::FeedbackArgs),
 }
 
 #[derive(Args, Debug)]
@@ -121,7 +134,7 @@ pub struct EvalArgs {
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// Where feedback counts are kept.
+    /// Where an older cairn kept `feedback.json` (imported into the database once).
     #[arg(long, env = "CAIRN_DATA", default_value = "data")]
     pub data: PathBuf,
     /// Log filter, e.g. `info` or `cairn=debug,serenity=warn`.
@@ -141,15 +154,19 @@ pub struct AskArgs {
     /// Only articles about this condition (mecfs, fibromyalgia, long-covid, ibs, sibo, pots, gut-health, general).
     #[arg(long, value_parser = parse_condition)]
     pub condition: Option<Condition>,
-    /// How many citations to show.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=25))]
-    pub limit: u16,
+    /// How many citations to show (default 3, or the server's setting with --server).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=25))]
+    pub limit: Option<u16>,
     /// Which page of citations (1 = the best ones).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub page: u16,
     /// Country code for crisis helplines (GB, IE, US, CA, AU, NZ).
     #[arg(long, env = "CAIRN_HELPLINE_COUNTRY")]
     pub country: Option<String>,
+    /// Answer as this Discord server's /ask would: its settings, its own articles and (unless
+    /// it turned it off) the shared library.
+    #[arg(long)]
+    pub server: Option<u64>,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,
@@ -204,6 +221,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Topics => topics(&cli.paths),
         Command::Serve(args) => serve(&cli.paths, args),
         Command::Eval(args) => eval(&cli.paths, args),
+        Command::Article(cmd) => admin::article(&cli.paths, cmd),
+        Command::Config(cmd) => admin::config(&cli.paths, cmd),
+        Command::Feedback(args) => admin::feedback(&cli.paths, args),
     };
     match result {
         Ok(code) => code,
@@ -228,15 +248,41 @@ fn open(paths: &Paths) -> anyhow::Result<Library> {
 fn ask(paths: &Paths, args: AskArgs) -> anyhow::Result<ExitCode> {
     let lib = open(paths)?;
     let question = args.question.join(" ");
-    let limit = usize::from(args.limit);
-    let opts = AskOptions {
+    let mut opts = AskOptions {
         condition: args.condition,
-        limit,
-        offset: (usize::from(args.page) - 1) * limit,
-        country: args.country,
+        limit: 3,
+        country: args.country.clone(),
         crisis_acknowledged: args.show_anyway,
         ..AskOptions::default()
     };
+    let lib = match args.server {
+        None => std::sync::Arc::new(lib),
+        Some(server) => {
+            // Exactly as that server's /ask: its settings over the defaults, its articles.
+            let defaults = crate::settings::ServerSettings {
+                country: args.country.clone(),
+                ..Default::default()
+            };
+            let (curator, settings) = admin::runtime()?.block_on(async {
+                let curator = admin::curator(paths, lib, defaults).await?;
+                let settings = curator.settings(server).await?;
+                Ok::<_, anyhow::Error>((curator, settings))
+            })?;
+            opts.limit = settings.citations;
+            opts.country = settings.country.clone();
+            opts.disclaimer = settings.disclaimer.clone();
+            opts.focus = settings.focus.clone();
+            opts.scope = crate::search::Scope {
+                shared: settings.shared_library,
+                server: Some(server),
+            };
+            curator.library.clone()
+        }
+    };
+    if let Some(limit) = args.limit {
+        opts.limit = usize::from(limit);
+    }
+    opts.offset = (usize::from(args.page) - 1) * opts.limit;
     let answer = lib.ask(&question, &opts)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&answer)?);
@@ -362,22 +408,33 @@ fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("CAIRN_LOG `{}` is not a valid log filter: {e}", args.log))?;
     init_logging(filter);
 
-    let lib = std::sync::Arc::new(open(paths)?);
+    let lib = open(paths)?;
     tracing::info!(
         articles = lib.articles().count(),
         semantic = lib.has_semantic(),
         "library loaded"
     );
-    let feedback = std::sync::Arc::new(crate::feedback::FeedbackStore::open(
-        &args.data.join("feedback.json"),
-    )?);
+    let defaults = crate::settings::ServerSettings {
+        country: config.country.clone(),
+        cooldown: config.cooldown,
+        ..Default::default()
+    };
     let runtime = tokio::runtime::Runtime::new()?;
-    let result = runtime.block_on(crate::discord::run(
-        config,
-        lib,
-        feedback,
-        shutdown_signal(),
-    ));
+    let curator = runtime.block_on(async {
+        let curator = admin::curator(paths, lib, defaults).await?;
+        // An older cairn kept feedback in data/feedback.json: imported once, then left alone.
+        let old = args.data.join("feedback.json");
+        if let Some(n) = curator.store.import_feedback_json(&old).await? {
+            tracing::info!(articles = n, file = %old.display(), "imported the old feedback counts into the database");
+        }
+        tracing::info!(
+            database = curator.store.shown(),
+            server_articles = curator.library.server_article_count(),
+            "store opened"
+        );
+        Ok::<_, anyhow::Error>(std::sync::Arc::new(curator))
+    })?;
+    let result = runtime.block_on(crate::discord::run(config, curator, shutdown_signal()));
     // Work still on the blocking pool must not hold the process open.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     if let Err(e) = result {
@@ -534,4 +591,13 @@ fn eval(paths: &Paths, args: EvalArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod cli_tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

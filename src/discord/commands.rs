@@ -58,13 +58,34 @@ pub async fn ask(
 ) -> Result<(), Error> {
     let started = std::time::Instant::now();
     let data = ctx.data();
+    let guild = ctx.guild_id().map(|g| g.get());
     // The rules are instant: they decide before the reply is deferred whether it is private.
     // The encoder's net, if any, runs after, on the bounded pool.
     let mut lexical = data.library.screen_lexical(&question);
+    let settings = data.settings(guild).await;
+    let urgent = lexical.crisis || lexical.emergency.is_some();
+    // A server may limit the channels cairn answers in; a crisis or an emergency is answered
+    // (privately) wherever it is written.
+    if !urgent && !settings.answers_in(ctx.channel_id().get()) {
+        let channels = settings
+            .channels
+            .iter()
+            .map(|c| format!("<#{c}>"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        return say_privately(
+            ctx,
+            format!("In this server, cairn answers in {channels}. Please ask there."),
+        )
+        .await;
+    }
     // A crisis or an emergency is never held back by the cooldown. Before a too-fast repeat is
     // turned away, the encoder's net also gets a brief look (the 3-second window must be met).
-    if !lexical.crisis && lexical.emergency.is_none() {
-        if let Some(wait) = data.cooldown.check(ctx.author().id.get()) {
+    if !urgent {
+        if let Some(wait) = data
+            .cooldown
+            .check(ctx.author().id.get(), settings.cooldown)
+        {
             match tokio::time::timeout(NET_WAIT, data.screen(&question)).await {
                 Ok(Ok(full)) if full.crisis => lexical = full,
                 _ => {
@@ -80,31 +101,34 @@ pub async fn ask(
             }
         }
     }
-    let private = private.unwrap_or(false) || lexical.crisis;
+    let private = private.unwrap_or(settings.private_answers) || lexical.crisis;
     defer(ctx, private).await?;
     let screening = data.screen(&question).await?;
 
+    let condition = condition.map(Condition::from);
+    let (answer, anyway) = data
+        .ask(&question, &screening, condition, guild, &settings)
+        .await?;
     let session = Session {
-        question,
-        condition: condition.map(Condition::from),
-        guild: ctx.guild_id().map(|g| g.get()),
+        answer,
+        anyway,
+        page_size: settings.citations,
+        guild,
         asker: data.sessions.member_key(ctx.author().id.get()),
     };
-    let answer = data.ask(&session, &screening, 0, false).await?;
+    let first = session.answer.page(0, settings.citations);
     let id = data.sessions.insert(session);
     tracing::info!(
         command = "ask",
-        guild = ctx.guild_id().map(|g| g.get()),
+        guild,
         ms = started.elapsed().as_millis() as u64,
-        results = answer.citations.len(),
+        results = first.citations.len(),
         "answered"
     );
-    if answer.search_withheld {
-        let can_alert = data
-            .moderator_channel(ctx.guild_id().map(|g| g.get()))
-            .is_some();
-        let embed = render::crisis_embed(&answer, can_alert).build();
-        let buttons = render::crisis_buttons(id, answer.screening.results_on_request(), can_alert);
+    if first.search_withheld {
+        let can_alert = data.moderator_channel(guild).is_some();
+        let embed = render::crisis_embed(&first, can_alert).build();
+        let buttons = render::crisis_buttons(id, first.screening.results_on_request(), can_alert);
         if private {
             return edit(ctx, embed, buttons).await;
         }
@@ -112,20 +136,20 @@ pub async fn ask(
         // and answer privately instead.
         return answer_privately_instead(ctx, embed, buttons).await;
     }
-    data.sessions.remember_page(id, 0, &answer);
-    let buttons = if answer.citations.is_empty() {
+    let buttons = if first.citations.is_empty() {
         Vec::new()
     } else {
-        render::answer_buttons(id, 0, answer.next_offset())
+        render::answer_buttons(id, 0, first.next_offset())
     };
-    edit(ctx, render::answer_embed(&answer).build(), buttons).await
+    edit(ctx, render::answer_embed(&first).build(), buttons).await
 }
 
 /// What cairn keeps about members and their questions, and for how long
 #[poise::command(slash_command, guild_only)]
 pub async fn privacy(ctx: Context<'_>) -> Result<(), Error> {
     defer(ctx, true).await?;
-    let cooldown = ctx.data().cooldown.period().as_secs();
+    let settings = ctx.data().settings(ctx.guild_id().map(|g| g.get())).await;
+    let cooldown = settings.cooldown.as_secs();
     edit(ctx, render::privacy_embed(cooldown).build(), Vec::new()).await
 }
 
@@ -133,7 +157,7 @@ pub async fn privacy(ctx: Context<'_>) -> Result<(), Error> {
 const NET_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// A private one-line reply as the first response (no defer needed).
-async fn say_privately(ctx: Context<'_>, text: String) -> Result<(), Error> {
+pub(super) async fn say_privately(ctx: Context<'_>, text: String) -> Result<(), Error> {
     ctx.send(
         poise::CreateReply::default()
             .content(text)
@@ -144,8 +168,23 @@ async fn say_privately(ctx: Context<'_>, text: String) -> Result<(), Error> {
     Ok(())
 }
 
-/// Articles in the library
-#[poise::command(slash_command, guild_only, subcommands("show"), subcommand_required)]
+/// Articles in the library; moderators add, edit and retire this server's own
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands(
+        "show",
+        "super::curate::add",
+        "super::curate::edit_article",
+        "super::curate::remove",
+        "super::curate::list",
+        "super::curate::history",
+        "super::curate::review",
+        "super::curate::export",
+        "super::curate::import"
+    ),
+    subcommand_required
+)]
 pub async fn article(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -159,7 +198,10 @@ pub async fn show(
     id: String,
 ) -> Result<(), Error> {
     let lib = &ctx.data().library;
-    let Some(article) = lib.article(id.trim()) else {
+    let guild = ctx.guild_id().map(|g| g.get());
+    // This server's own article first, then the shared library's.
+    let own = guild.and_then(|g| lib.server_article(g, id.trim()));
+    let Some(article) = own.as_deref().or_else(|| lib.article(id.trim())) else {
         defer(ctx, true).await?;
         let text = EmbedText {
             title: "No such article".into(),
@@ -170,11 +212,11 @@ pub async fn show(
     };
     defer(ctx, false).await?;
     let today = chrono::Local::now().date_naive();
-    let embed = render::article_embed(
-        article,
-        article.review_overdue(today),
-        crate::answer::DEFAULT_DISCLAIMER,
-    );
+    let settings = ctx.data().settings(guild).await;
+    let disclaimer = settings
+        .disclaimer
+        .unwrap_or_else(|| crate::answer::DEFAULT_DISCLAIMER.to_string());
+    let embed = render::article_embed(article, article.review_overdue(today), &disclaimer);
     edit(ctx, embed.build(), Vec::new()).await
 }
 
@@ -184,11 +226,15 @@ async fn autocomplete_article(
     ctx: Context<'_>,
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
-    let choices = ctx
-        .data()
-        .library
-        .titles_matching(partial, render::CHOICES)
+    let guild = ctx.guild_id().map(|g| g.get());
+    let lib = &ctx.data().library;
+    // This server's own articles first; never another server's.
+    let own = guild.map(|g| lib.server_articles(g)).unwrap_or_default();
+    let own = crate::library::titles_matching(own.iter().map(|a| &**a), partial, render::CHOICES);
+    let choices = own
         .into_iter()
+        .chain(lib.titles_matching(partial, render::CHOICES))
+        .take(render::CHOICES)
         .map(|a| {
             serenity::AutocompleteChoice::new(
                 truncate_words(&a.title, render::CHOICE_NAME),
@@ -252,7 +298,7 @@ pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
 }
 
 /// Acknowledges the interaction at once (type 5), privately or not.
-async fn defer(ctx: Context<'_>, private: bool) -> Result<(), Error> {
+pub(super) async fn defer(ctx: Context<'_>, private: bool) -> Result<(), Error> {
     if private {
         ctx.defer_ephemeral().await?;
     } else {
@@ -283,7 +329,7 @@ async fn answer_privately_instead(
 }
 
 /// The slash-command interaction behind a context.
-fn slash_interaction(ctx: Context<'_>) -> Result<&serenity::CommandInteraction, Error> {
+pub(super) fn slash_interaction(ctx: Context<'_>) -> Result<&serenity::CommandInteraction, Error> {
     match ctx {
         poise::Context::Application(app) => Ok(app.interaction),
         _ => Err("cairn only answers slash commands".into()),
@@ -291,7 +337,7 @@ fn slash_interaction(ctx: Context<'_>) -> Result<&serenity::CommandInteraction, 
 }
 
 /// Replaces the deferred "thinking..." message with the reply.
-async fn edit(
+pub(super) async fn edit(
     ctx: Context<'_>,
     embed: CreateEmbed,
     components: Vec<CreateActionRow>,

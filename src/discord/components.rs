@@ -30,6 +30,11 @@ pub(super) enum Action {
     Support {
         session: u64,
     },
+    /// A moderator's answer to "Remove this article?".
+    Confirm {
+        nonce: u64,
+        yes: bool,
+    },
 }
 
 pub(super) fn parse_custom_id(id: &str) -> Option<Action> {
@@ -57,6 +62,10 @@ pub(super) fn parse_custom_id(id: &str) -> Option<Action> {
         }),
         "anyway" => Some(Action::Anyway { session }),
         "support" => Some(Action::Support { session }),
+        "remove-yes" | "remove-no" if offset == 0 => Some(Action::Confirm {
+            nonce: session,
+            yes: action == "remove-yes",
+        }),
         _ => None,
     }
 }
@@ -66,17 +75,37 @@ pub async fn on_event(
     framework: poise::FrameworkContext<'_, Data, Error>,
     event: &FullEvent,
 ) -> Result<(), Error> {
-    let FullEvent::InteractionCreate {
-        interaction: Interaction::Component(press),
-    } = event
-    else {
-        return Ok(());
+    let ctx = framework.serenity_context;
+    let data = framework.user_data;
+    let press = match event {
+        FullEvent::InteractionCreate {
+            interaction: Interaction::Component(press),
+        } => press,
+        FullEvent::InteractionCreate {
+            interaction: Interaction::Modal(submit),
+        } => {
+            let Some(id) = submit
+                .data
+                .custom_id
+                .strip_prefix("cairn:form:")
+                .and_then(|n| n.parse().ok())
+            else {
+                return Ok(());
+            };
+            if let Err(e) = super::curate::on_form(ctx, data, submit, id).await {
+                tracing::error!("a moderator's form failed: {e}");
+                let reply = EditInteractionResponse::new()
+                    .content(SORRY)
+                    .allowed_mentions(render::no_mentions());
+                let _ = submit.edit_response(&ctx.http, reply).await;
+            }
+            return Ok(());
+        }
+        _ => return Ok(()),
     };
     let Some(action) = parse_custom_id(&press.data.custom_id) else {
         return Ok(());
     };
-    let ctx = framework.serenity_context;
-    let data = framework.user_data;
     if let Err(e) = on_button(ctx, data, press, action).await {
         tracing::error!("button failed: {e}");
         let reply = EditInteractionResponse::new()
@@ -106,6 +135,9 @@ async fn on_button(
         | Action::Vote { session, .. }
         | Action::Anyway { session }
         | Action::Support { session } => session,
+        Action::Confirm { nonce, yes } => {
+            return super::curate::on_confirm(ctx, data, press, nonce, yes).await
+        }
     };
     let Some(session) = data.sessions.get(session_id) else {
         let msg = CreateInteractionResponseMessage::new()
@@ -129,36 +161,44 @@ async fn on_button(
                 defer_privately(ctx, press).await?;
             }
             // Result pages of a crisis session exist only after the member asked to see them.
-            show_page(ctx, data, press, session_id, &session, offset, true).await?;
+            show_page(ctx, press, session_id, &session, offset).await?;
         }
         Action::Vote {
             offset, helpful, ..
         } => {
             defer_privately(ctx, press).await?;
-            let text = match data.sessions.page(session_id, offset) {
-                None => "These results have expired. Please ask again with /ask.".to_string(),
-                Some(_)
-                    if !data
-                        .sessions
-                        .first_vote(session_id, offset, press.user.id.get()) =>
-                {
-                    "You have already given feedback on these results. Thank you!".to_string()
-                }
-                Some(articles) => {
-                    let store = data.feedback.clone();
-                    let n = articles.len();
-                    tokio::task::spawn_blocking(move || store.record(&articles, helpful)).await??;
-                    format!(
-                        "Thank you! Your feedback was counted for the {n} article(s) shown. It is stored per article, never with your name."
-                    )
-                }
+            let articles: Vec<String> = session
+                .page(offset)
+                .citations
+                .into_iter()
+                .map(|c| c.article_id)
+                .collect();
+            let text = if articles.is_empty() {
+                "These results have expired. Please ask again with /ask.".to_string()
+            } else if !data
+                .sessions
+                .first_vote(session_id, offset, press.user.id.get())
+            {
+                "You have already given feedback on these results. Thank you!".to_string()
+            } else {
+                let guild = press.guild_id.map(|g| g.get()).or(session.guild);
+                data.curator
+                    .store
+                    .vote(guild.unwrap_or(0), &articles, helpful)
+                    .await?;
+                format!(
+                    "Thank you! Your feedback was counted for the {} article(s) shown. It is stored per article, never with your name.",
+                    articles.len()
+                )
             };
             say(ctx, press, text).await?;
         }
         Action::Anyway { .. } => {
             defer_privately(ctx, press).await?;
-            show_page(ctx, data, press, session_id, &session, 0, true).await?;
+            show_page(ctx, press, session_id, &session, 0).await?;
         }
+        // Answered before any session was looked up.
+        Action::Confirm { .. } => {}
         Action::Support { .. } => {
             defer_privately(ctx, press).await?;
             let text = alert_moderators(ctx, data, press, session_id, &session).await?;
@@ -217,26 +257,22 @@ async fn alert_moderators(
         .send_message(&ctx.http, post)
         .await?;
     tracing::info!(guild, "a member asked the moderators for support");
+    let country = data.settings(guild).await.country;
     Ok(render::alert_sent(
-        data.library
-            .safety()
-            .emergency_number(data.country.as_deref()),
+        data.library.safety().emergency_number(country.as_deref()),
     ))
 }
 
-/// Searches one page of a session's question and edits it into the acknowledged response.
+/// Edits one page of a session's answer into the acknowledged response. No search runs: the
+/// session holds the answer's pages, so a member pages through the list they were shown.
 async fn show_page(
     ctx: &serenity::Context,
-    data: &Data,
     press: &ComponentInteraction,
     session_id: u64,
     session: &Session,
     offset: usize,
-    acknowledged: bool,
 ) -> Result<(), Error> {
-    let screening = data.screen(&session.question).await?;
-    let answer = data.ask(session, &screening, offset, acknowledged).await?;
-    data.sessions.remember_page(session_id, offset, &answer);
+    let answer = session.page(offset);
     let next = answer.next_offset();
     press
         .edit_response(

@@ -7,13 +7,13 @@
 mod commands;
 mod components;
 mod config;
+mod curate;
 pub mod render;
 mod state;
 
 pub use config::{BotConfig, ConfigError, Retry};
 
-use crate::feedback::FeedbackStore;
-use crate::library::Library;
+use crate::curation::Curator;
 use poise::serenity_prelude as serenity;
 pub use state::Data;
 use std::future::Future;
@@ -43,6 +43,8 @@ pub fn commands() -> Vec<poise::Command<Data, Error>> {
         commands::topics(),
         commands::about(),
         commands::privacy(),
+        curate::feedback(),
+        curate::config(),
     ]
 }
 
@@ -52,15 +54,16 @@ pub fn commands() -> Vec<poise::Command<Data, Error>> {
 /// register would be alive but deaf.
 pub async fn run(
     config: BotConfig,
-    library: Arc<Library>,
-    feedback: Arc<FeedbackStore>,
+    curator: Arc<Curator>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), BotError> {
     let guild = config.guild_id;
-    let country = config.country.clone();
     let moderator_channels = config.moderator_channels.clone();
-    let cooldown = config.cooldown;
+    let loopback_attachments = config.api_proxy.is_some();
     let retry = config.registration;
+    // Other processes' changes to servers' articles (and this one's) reach the live library.
+    let follower = tokio::spawn(curator.clone().follow(std::future::pending()));
+    let bot_curator = curator.clone();
     let (fatal_tx, fatal_rx) = tokio::sync::oneshot::channel::<String>();
     let fatal_tx = std::sync::Mutex::new(Some(fatal_tx));
     let framework = poise::Framework::<Data, Error>::builder()
@@ -86,13 +89,9 @@ pub async fn run(
                     return Err(line.into());
                 }
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
-                Ok(Data::new(
-                    library,
-                    feedback,
-                    country,
-                    moderator_channels,
-                    cooldown,
-                ))
+                let mut data = Data::new(bot_curator, moderator_channels);
+                data.loopback_attachments = loopback_attachments;
+                Ok(data)
             })
         })
         .build();
@@ -121,6 +120,7 @@ pub async fn run(
         }
         Ok(line) = fatal_rx => Err(BotError::Registration(line)),
     };
+    follower.abort();
     if tokio::time::timeout(SHUTDOWN_GRACE, shards.shutdown_all())
         .await
         .is_err()

@@ -1,14 +1,16 @@
-//! What every command and button handler shares: the library, the feedback store, the
-//! short-lived button sessions, the vote and cooldown memory, and the per-server safety settings.
-//! Sessions hold a question for 15 minutes in memory only (as long as Discord lets a reply be
-//! edited), never with a user id; votes and cooldowns remember members only by a keyed hash
-//! that expires.
+//! What every command and button handler shares: the library, the curator (store and live
+//! library), the short-lived button sessions, the vote and cooldown memory, and pending
+//! moderator forms. A session holds the answer it showed (every page, never the question) for
+//! 15 minutes in memory, never with a user id; votes and cooldowns remember members only by a
+//! keyed hash that expires.
 
 use crate::answer::Answer;
 use crate::corpus::Condition;
-use crate::feedback::FeedbackStore;
+use crate::curation::Curator;
 use crate::library::{AskOptions, Library};
 use crate::safety::Screening;
+use crate::search::Scope;
+use crate::settings::ServerSettings;
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::BuildHasher;
@@ -17,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use super::Error;
 
-/// Citations per page in Discord.
-pub const PAGE: usize = 3;
+/// How many pages of an answer a session keeps (the citations setting is per page).
+pub const PAGES: usize = 5;
 /// How long buttons keep working (Discord lets an interaction reply be edited for 15 minutes).
 pub const SESSION_TTL: Duration = Duration::from_secs(15 * 60);
 const MAX_SESSIONS: usize = 10_000;
@@ -26,33 +28,30 @@ const MAX_SESSIONS: usize = 10_000;
 /// What every command and button handler can reach.
 pub struct Data {
     pub library: Arc<Library>,
-    pub feedback: Arc<FeedbackStore>,
+    pub curator: Arc<Curator>,
     pub sessions: Sessions,
     pub cooldown: Cooldown,
-    /// Country for crisis helplines (ISO code), until servers can set their own.
-    pub country: Option<String>,
+    /// Moderator forms (modals) waiting for their submission.
+    pub forms: super::curate::Pending,
     /// Each server's moderators' channel, where "Let a moderator know" posts.
     pub moderator_channels: HashMap<u64, u64>,
+    /// Whether attachments may be fetched from this machine (tests against the double only).
+    pub loopback_attachments: bool,
     /// The bounded pool for CPU-heavy work (search, the encoder): one permit per core, so a
     /// burst of questions queues here instead of piling threads onto the blocking pool.
     cpu: tokio::sync::Semaphore,
 }
 
 impl Data {
-    pub fn new(
-        library: Arc<Library>,
-        feedback: Arc<FeedbackStore>,
-        country: Option<String>,
-        moderator_channels: HashMap<u64, u64>,
-        cooldown: Duration,
-    ) -> Data {
+    pub fn new(curator: Arc<Curator>, moderator_channels: HashMap<u64, u64>) -> Data {
         Data {
-            library,
-            feedback,
+            library: curator.library.clone(),
+            curator,
             sessions: Sessions::default(),
-            cooldown: Cooldown::new(cooldown),
-            country,
+            cooldown: Cooldown::new(),
+            forms: super::curate::Pending::default(),
             moderator_channels,
+            loopback_attachments: false,
             cpu: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
@@ -60,7 +59,7 @@ impl Data {
     }
 
     /// Runs CPU-heavy core work on the blocking pool, at most one job per core at a time.
-    async fn on_pool<T: Send + 'static>(
+    pub(super) async fn on_pool<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Error> {
@@ -68,34 +67,79 @@ impl Data {
         Ok(tokio::task::spawn_blocking(work).await?)
     }
 
+    /// Whether a file a moderator attached may be downloaded: only from Discord's CDN (or,
+    /// in tests against the double, from this machine).
+    pub fn attachment_allowed(&self, url: &str) -> bool {
+        let discord = [
+            "https://cdn.discordapp.com/",
+            "https://media.discordapp.net/",
+        ];
+        discord.iter().any(|p| url.starts_with(p))
+            || (self.loopback_attachments && url.starts_with("http://127.0.0.1:"))
+    }
+
     /// The moderators' channel of a server, if it has one.
     pub fn moderator_channel(&self, guild: Option<u64>) -> Option<u64> {
         self.moderator_channels.get(&guild?).copied()
     }
 
-    /// Runs the core's `ask` on the blocking pool, with the question already screened.
+    /// A server's settings. If the store cannot be read, the defaults: a member is never left
+    /// without an answer (or a crisis reply) because the database is down.
+    pub async fn settings(&self, guild: Option<u64>) -> ServerSettings {
+        let Some(guild) = guild else {
+            return self.curator.defaults.clone();
+        };
+        match self.curator.settings(guild).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(guild, error = %e, "could not read the server's settings; using the defaults");
+                self.curator.defaults.clone()
+            }
+        }
+    }
+
+    /// Answers a screened question with every page the session keeps, on the blocking pool;
+    /// for a crisis whose results may be shown on request, also those results.
     pub async fn ask(
         &self,
-        s: &Session,
+        question: &str,
         screening: &Screening,
-        offset: usize,
-        acknowledged: bool,
-    ) -> Result<Answer, Error> {
+        condition: Option<Condition>,
+        guild: Option<u64>,
+        settings: &ServerSettings,
+    ) -> Result<(Answer, Option<Answer>), Error> {
         let lib = self.library.clone();
-        let question = s.question.clone();
+        let question = question.to_string();
         let screening = screening.clone();
         let opts = AskOptions {
-            condition: s.condition,
-            limit: PAGE,
-            offset,
-            country: self.country.clone(),
-            crisis_acknowledged: acknowledged,
-            ..AskOptions::default()
+            condition,
+            limit: settings.citations * PAGES,
+            offset: 0,
+            country: settings.country.clone(),
+            disclaimer: settings.disclaimer.clone(),
+            crisis_acknowledged: false,
+            today: None,
+            scope: Scope {
+                shared: settings.shared_library,
+                server: guild,
+            },
+            focus: settings.focus.clone(),
         };
-        let answer = self
-            .on_pool(move || lib.ask_screened(&question, &screening, &opts))
-            .await??;
-        Ok(answer)
+        self.on_pool(move || {
+            let answer = lib.ask_screened(&question, &screening, &opts)?;
+            let anyway = if answer.search_withheld && screening.results_on_request() {
+                let opts = AskOptions {
+                    crisis_acknowledged: true,
+                    ..opts
+                };
+                Some(lib.ask_screened(&question, &screening, &opts)?)
+            } else {
+                None
+            };
+            Ok::<_, crate::search::SearchError>((answer, anyway))
+        })
+        .await?
+        .map_err(Error::from)
     }
 
     /// Screens a question (the encoder's net may run), on the bounded pool.
@@ -106,21 +150,35 @@ impl Data {
     }
 }
 
-/// A question asked, kept so its buttons can page and vote.
+/// An answer shown, kept so its buttons can page and vote. It holds the answer's pages, never
+/// the question.
 #[derive(Debug, Clone)]
 pub struct Session {
-    pub question: String,
-    pub condition: Option<Condition>,
+    /// Every page of the answer (or the crisis reply, whose search was withheld).
+    pub answer: Answer,
+    /// For a crisis reply: the results, shown only if the member asks.
+    pub anyway: Option<Answer>,
+    /// Citations per page (the server's setting when it was asked).
+    pub page_size: usize,
     pub guild: Option<u64>,
     /// Who asked, as [`Sessions::member_key`]: only their "More results" edits the public answer.
     pub asker: u64,
 }
 
+impl Session {
+    /// The page at `offset`: of the results the member asked to see after a crisis reply, or
+    /// of the answer.
+    pub fn page(&self, offset: usize) -> Answer {
+        self.anyway
+            .as_ref()
+            .unwrap_or(&self.answer)
+            .page(offset, self.page_size)
+    }
+}
+
 struct Entry {
     session: Session,
     created: Instant,
-    /// Article ids shown on each page, by offset (what a vote counts for).
-    pages: HashMap<usize, Vec<String>>,
     /// Whether the member already asked for a moderator to reach out.
     alerted: bool,
 }
@@ -188,7 +246,6 @@ impl Sessions {
             Entry {
                 session,
                 created: now,
-                pages: HashMap::new(),
                 alerted: false,
             },
         );
@@ -210,25 +267,6 @@ impl Sessions {
             .get(&id)
             .filter(|e| e.created.elapsed() < SESSION_TTL)
             .map(|e| e.session.clone())
-    }
-
-    pub fn remember_page(&self, id: u64, offset: usize, answer: &Answer) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = inner.entries.get_mut(&id) {
-            e.pages.insert(
-                offset,
-                answer
-                    .citations
-                    .iter()
-                    .map(|c| c.article_id.clone())
-                    .collect(),
-            );
-        }
-    }
-
-    pub fn page(&self, id: u64, offset: usize) -> Option<Vec<String>> {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.entries.get(&id)?.pages.get(&offset).cloned()
     }
 
     /// Records that `user` voted on this page; false if they already had. Only a keyed hash of
@@ -262,10 +300,12 @@ impl Sessions {
     }
 }
 
+/// The longest cooldown a server can set (`settings::validate` allows 0 to 600 s).
+const MAX_COOLDOWN: Duration = Duration::from_secs(600);
+
 /// A per-member pause between questions. Members are remembered by a keyed hash of their id,
 /// for one period only; no question text is held.
 pub struct Cooldown {
-    period: Duration,
     key: RandomState,
     inner: Mutex<CooldownInner>,
 }
@@ -277,31 +317,28 @@ struct CooldownInner {
 }
 
 impl Cooldown {
-    pub fn new(period: Duration) -> Cooldown {
+    pub fn new() -> Cooldown {
         Cooldown {
-            period,
             key: RandomState::new(),
             inner: Mutex::new(CooldownInner::default()),
         }
     }
 
-    pub fn period(&self) -> Duration {
-        self.period
+    /// `None` if the member may ask now (and starts their pause of `period`); otherwise how
+    /// long to wait. Each server sets its own period.
+    pub fn check(&self, user: u64, period: Duration) -> Option<Duration> {
+        self.check_at(user, period, Instant::now())
     }
 
-    /// `None` if the member may ask now (and starts their pause); otherwise how long to wait.
-    pub fn check(&self, user: u64) -> Option<Duration> {
-        self.check_at(user, Instant::now())
-    }
-
-    fn check_at(&self, user: u64, now: Instant) -> Option<Duration> {
-        if self.period.is_zero() {
+    fn check_at(&self, user: u64, period: Duration, now: Instant) -> Option<Duration> {
+        if period.is_zero() {
             return None;
         }
         let key = self.key.hash_one(user);
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        // Entries are kept for the longest period any server allows.
         while let Some(&(t, k)) = inner.order.front() {
-            if now.duration_since(t) < self.period {
+            if now.duration_since(t) < MAX_COOLDOWN {
                 break;
             }
             inner.order.pop_front();
@@ -310,7 +347,10 @@ impl Cooldown {
             }
         }
         if let Some(&t) = inner.last.get(&key) {
-            return Some(self.period - now.duration_since(t));
+            let since = now.duration_since(t);
+            if since < period {
+                return Some(period - since);
+            }
         }
         inner.last.insert(key, now);
         inner.order.push_back((now, key));
@@ -330,8 +370,17 @@ mod tests {
 
     fn session() -> Session {
         Session {
-            question: "q".into(),
-            condition: None,
+            answer: Answer {
+                citations: Vec::new(),
+                offset: 0,
+                has_more: false,
+                notices: Vec::new(),
+                disclaimer: String::new(),
+                search_withheld: false,
+                screening: Screening::default(),
+            },
+            anyway: None,
+            page_size: 3,
             guild: None,
             asker: 0,
         }
@@ -406,18 +455,27 @@ mod tests {
 
     #[test]
     fn cooldown_holds_then_forgets() {
-        let c = Cooldown::new(Duration::from_secs(10));
+        let c = Cooldown::new();
+        let ten = Duration::from_secs(10);
         let t0 = Instant::now();
-        assert_eq!(c.check_at(7, t0), None);
+        assert_eq!(c.check_at(7, ten, t0), None);
         let wait = c
-            .check_at(7, t0 + Duration::from_secs(3))
+            .check_at(7, ten, t0 + Duration::from_secs(3))
             .expect("too soon");
         assert_eq!(wait, Duration::from_secs(7));
-        assert_eq!(c.check_at(8, t0 + Duration::from_secs(3)), None);
-        assert_eq!(c.check_at(7, t0 + Duration::from_secs(11)), None);
-        // The first entry for 8 expired at t0+13: only 7's new pause is remembered after that.
-        assert_eq!(c.check_at(9, t0 + Duration::from_secs(30)), None);
+        // Another server's shorter pause lets the same member ask there.
+        assert_eq!(
+            c.check_at(7, Duration::from_secs(2), t0 + Duration::from_secs(3)),
+            None
+        );
+        assert_eq!(c.check_at(8, ten, t0 + Duration::from_secs(3)), None);
+        assert_eq!(c.check_at(8, ten, t0 + Duration::from_secs(14)), None);
+        // Entries are forgotten after the longest allowed period.
+        assert_eq!(
+            c.check_at(9, ten, t0 + MAX_COOLDOWN + Duration::from_secs(20)),
+            None
+        );
         assert_eq!(c.remembered(), 1);
-        assert_eq!(Cooldown::new(Duration::ZERO).check(7), None);
+        assert_eq!(c.check(7, Duration::ZERO), None);
     }
 }

@@ -99,7 +99,7 @@ pub fn run_beir(
             &collection.queries,
             &collection.qrels,
             |q| {
-                let (_, hits) = engine.search(q, None, DEPTH)?;
+                let (_, hits) = engine.search(q, None, crate::search::Scope::SHARED, DEPTH)?;
                 Ok(hits.into_iter().map(|h| (h.id, h.score)).collect())
             },
         )?);

@@ -5,18 +5,21 @@
 
 use super::analysis::{Analysis, QueryPlan, QueryTerm};
 use super::semantic::SemanticIndex;
-use super::{Hit, Ranking, SearchError, SearchIndex};
+use super::{Hit, Ranking, Scope, SearchError, SearchIndex};
 use crate::corpus::synonyms::Synonym;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-/// An index with the analysis and ranking used to query it.
+/// An index with the analysis and ranking used to query it. Cloning is cheap (a new snapshot
+/// clones the engine with a new view of the live index).
+#[derive(Clone)]
 pub struct Engine {
     index: SearchIndex,
     analysis: Analysis,
     ranking: Ranking,
     /// Stems of stop words, never used as feedback terms.
     stop_stems: HashSet<String>,
-    semantic: Option<SemanticIndex>,
+    semantic: Option<Arc<SemanticIndex>>,
 }
 
 /// How many candidates each side (lexical, semantic) contributes to score fusion.
@@ -39,8 +42,16 @@ impl Engine {
 
     /// Adds semantic similarity (used when the ranking's `semantic` weight is above 0).
     pub fn with_semantic(mut self, semantic: SemanticIndex) -> Engine {
-        self.semantic = Some(semantic);
+        self.semantic = Some(Arc::new(semantic));
         self
+    }
+
+    /// This engine over the shared index plus a new view of the live index.
+    pub fn with_live(&self, live: tantivy::Searcher) -> Engine {
+        Engine {
+            index: self.index.with_live(live),
+            ..self.clone()
+        }
     }
 
     /// Whether a sentence encoder is loaded.
@@ -75,11 +86,12 @@ impl Engine {
             .plan(question, self.ranking.synonyms, self.ranking.synonym_weight)
     }
 
-    /// The top `limit` hits for a question, with the question's plan.
+    /// The top `limit` hits for a question within `scope`, with the question's plan.
     pub fn search(
         &self,
         question: &str,
         condition: Option<&str>,
+        scope: Scope,
         limit: usize,
     ) -> Result<(QueryPlan, Vec<Hit>), SearchError> {
         let semantic = self
@@ -87,9 +99,9 @@ impl Engine {
             .as_ref()
             .filter(|_| self.ranking.semantic > 0.0);
         let Some(semantic) = semantic else {
-            return self.lexical(question, condition, limit);
+            return self.lexical(question, condition, scope, limit);
         };
-        let (plan, lexical) = self.lexical(question, condition, limit.max(FUSION_POOL))?;
+        let (plan, lexical) = self.lexical(question, condition, scope, limit.max(FUSION_POOL))?;
         if plan.is_empty() {
             // Nothing searchable (only symbols or emoji): no meaning to match either.
             return Ok((plan, lexical));
@@ -109,7 +121,13 @@ impl Engine {
                 h
             })
             .collect();
-        for i in semantic.nearest(&scores, condition, FUSION_POOL) {
+        // Embeddings cover the shared library only: servers' own articles are matched by words.
+        let nearest = if scope.shared {
+            semantic.nearest(&scores, condition, FUSION_POOL)
+        } else {
+            Vec::new()
+        };
+        for i in nearest {
             // A document that shares no word with the question must at least be close in
             // meaning; this keeps unrelated questions from getting arbitrary answers.
             let id = semantic.id(i);
@@ -131,23 +149,26 @@ impl Engine {
         &self,
         question: &str,
         condition: Option<&str>,
+        scope: Scope,
         limit: usize,
     ) -> Result<(QueryPlan, Vec<Hit>), SearchError> {
         let plan = self.plan(question);
         let Some(prf) = self.ranking.feedback.as_ref().filter(|_| !plan.is_empty()) else {
-            let hits = self.index.search(&plan, &self.ranking, condition, limit)?;
+            let hits = self
+                .index
+                .search(&plan, &self.ranking, condition, scope, limit)?;
             return Ok((plan, hits));
         };
-        let first = self
-            .index
-            .search(&plan, &self.ranking, condition, limit.max(prf.docs))?;
+        let first =
+            self.index
+                .search(&plan, &self.ranking, condition, scope, limit.max(prf.docs))?;
         if first.len() < 2 {
             return Ok((plan, first.into_iter().take(limit).collect()));
         }
         let expanded = self.expand(&plan, &first[..prf.docs.min(first.len())], prf)?;
         let hits = self
             .index
-            .search(&expanded, &self.ranking, condition, limit)?;
+            .search(&expanded, &self.ranking, condition, scope, limit)?;
         Ok((plan, hits))
     }
 

@@ -5,26 +5,30 @@
 
 pub mod analysis;
 mod engine;
+pub mod generations;
 mod ranking;
 pub mod semantic;
 
 pub use analysis::{Alternative, Analysis, QueryPlan, QueryTerm};
 pub use engine::Engine;
+pub use generations::Opened;
 pub use ranking::{Feedback, Ranking};
 
 use std::path::{Path, PathBuf};
 use tantivy::collector::TopDocs;
+use tantivy::query::Bm25StatisticsProvider;
 use tantivy::query::{
     BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,
 };
-use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    doc, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
 
 /// Bumped whenever the schema or analysis changes, so old indexes are rebuilt.
-const SCHEMA_VERSION: &str = "cairn-index-v2";
-const FINGERPRINT_FILE: &str = "cairn-fingerprint";
+const SCHEMA_VERSION: &str = "cairn-index-v3";
 
 /// What gets indexed for one document.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +39,30 @@ pub struct IndexDoc {
     pub tags: String,
     pub body: String,
     pub conditions: Vec<String>,
+    /// The server that owns the document (`None`: the shared library).
+    pub server: Option<u64>,
+}
+
+/// Which articles a search may return: the shared library's, one server's own, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    pub shared: bool,
+    pub server: Option<u64>,
+}
+
+impl Scope {
+    /// The shared library only (the CLI without `--server`, evaluation).
+    pub const SHARED: Scope = Scope {
+        shared: true,
+        server: None,
+    };
+}
+
+/// Where a hit lives: the shared index or the live index of server articles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Shared,
+    Live,
 }
 
 /// A ranked result: the document id and its score.
@@ -43,7 +71,7 @@ pub struct Hit {
     pub id: String,
     pub score: f32,
     /// Where the document is in the index (None for a hit found by semantic search alone).
-    addr: Option<tantivy::DocAddress>,
+    addr: Option<(Part, tantivy::DocAddress)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +97,7 @@ struct Fields {
     tags: Field,
     body: Field,
     condition: Field,
+    server: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -87,23 +116,116 @@ fn schema() -> (Schema, Fields) {
         tags: b.add_text_field("tags", text.clone()),
         body: b.add_text_field("body", stored_text),
         condition: b.add_text_field("condition", STRING),
+        server: b.add_text_field("server", STRING),
     };
     (b.build(), fields)
 }
 
-/// How an on-disk index was obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Opened {
-    /// The existing index matched the library.
-    Reused,
-    /// It was missing or stale and was built now.
-    Built,
-}
-
-/// A searchable index over a set of documents.
+/// A searchable index over a set of documents: the shared library's, plus (in a server
+/// process) a frozen view of the live index of servers' own articles. Cloning is cheap.
+#[derive(Clone)]
 pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
+    live: Option<Searcher>,
+}
+
+/// BM25 statistics over both parts, so that scores from the shared index and the live index
+/// are comparable and can be merged into one ranking.
+struct Combined<'a> {
+    shared: &'a Searcher,
+    live: Option<&'a Searcher>,
+}
+
+impl Bm25StatisticsProvider for Combined<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        let mut n = self.shared.total_num_tokens(field)?;
+        if let Some(l) = self.live {
+            n += l.total_num_tokens(field)?;
+        }
+        Ok(n)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        let mut n = Bm25StatisticsProvider::total_num_docs(self.shared)?;
+        if let Some(l) = self.live {
+            n += Bm25StatisticsProvider::total_num_docs(l)?;
+        }
+        Ok(n)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        let mut n = Bm25StatisticsProvider::doc_freq(self.shared, term)?;
+        if let Some(l) = self.live {
+            n += Bm25StatisticsProvider::doc_freq(l, term)?;
+        }
+        Ok(n)
+    }
+}
+
+/// The live index of servers' own articles: in memory, one writer, rebuilt from the store at
+/// start. Each change is committed and a new frozen view ([`Searcher`]) handed out.
+pub struct LiveIndex {
+    writer: IndexWriter,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl LiveIndex {
+    pub fn new() -> Result<LiveIndex, SearchError> {
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        index
+            .tokenizers()
+            .register(analysis::ANALYZER, analysis::analyzer());
+        let writer = index.writer::<TantivyDocument>(15_000_000)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(LiveIndex {
+            writer,
+            reader,
+            fields,
+        })
+    }
+
+    /// Replaces (or adds) the documents with these ids and removes those in `removed`, in one
+    /// commit, and returns the new view.
+    pub fn apply(&mut self, put: &[IndexDoc], removed: &[String]) -> Result<Searcher, SearchError> {
+        for id in removed.iter().chain(put.iter().map(|d| &d.id)) {
+            self.writer
+                .delete_term(Term::from_field_text(self.fields.id, id));
+        }
+        for d in put {
+            self.writer.add_document(to_document(self.fields, d))?;
+        }
+        self.writer.commit()?;
+        self.reader.reload()?;
+        Ok(self.reader.searcher())
+    }
+
+    /// The current view.
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+}
+
+fn to_document(fields: Fields, d: &IndexDoc) -> TantivyDocument {
+    let mut doc = doc!(
+        fields.id => d.id.as_str(),
+        fields.title => d.title.as_str(),
+        fields.summary => d.summary.as_str(),
+        fields.tags => d.tags.as_str(),
+        fields.body => d.body.as_str(),
+    );
+    for c in &d.conditions {
+        doc.add_text(fields.condition, c);
+    }
+    if let Some(server) = d.server {
+        doc.add_text(fields.server, server.to_string());
+    }
+    doc
 }
 
 impl SearchIndex {
@@ -117,8 +239,9 @@ impl SearchIndex {
         Self::fill(index, fields, docs, progress)
     }
 
-    /// Opens the index in `dir` if it was built from a library with this `fingerprint`;
-    /// otherwise (re)builds it there from `docs`. `force` always rebuilds.
+    /// Opens the index generation in `dir` that was built from a library with this
+    /// `fingerprint`; otherwise builds a new generation there from `docs` (see
+    /// [`generations`]). `force` always builds.
     pub fn open_or_build(
         dir: &Path,
         fingerprint: &str,
@@ -127,33 +250,51 @@ impl SearchIndex {
         progress: &dyn Fn(usize),
     ) -> Result<(SearchIndex, Opened), SearchError> {
         let fingerprint = format!("{SCHEMA_VERSION}:{fingerprint}");
-        let io = |source| SearchError::Io {
-            path: dir.to_path_buf(),
-            source,
-        };
-        let stamp = dir.join(FINGERPRINT_FILE);
-        if !force && std::fs::read_to_string(&stamp).ok().as_deref() == Some(fingerprint.as_str()) {
-            if let Ok(idx) = Self::open(dir) {
-                return Ok((idx, Opened::Reused));
+        generations::open_or_build(dir, &fingerprint, force, &|target| match target {
+            Some(path) => {
+                let (schema, fields) = schema();
+                let index = Index::create_in_dir(path, schema)?;
+                Self::fill(index, fields, &docs(), progress)
             }
-        }
-        clear_index_dir(dir)?;
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let (schema, fields) = schema();
-        let index = Index::create_in_dir(dir, schema)?;
-        let idx = Self::fill(index, fields, &docs(), progress)?;
-        std::fs::write(&stamp, &fingerprint).map_err(io)?;
-        Ok((idx, Opened::Built))
+            None => Self::build_in_ram(&docs(), progress),
+        })
     }
 
-    fn open(dir: &Path) -> Result<SearchIndex, SearchError> {
-        let index = Index::open_in_dir(dir)?;
-        let (expected, _) = schema();
-        if index.schema() != expected {
-            return Err(tantivy::TantivyError::SchemaError("schema changed".into()).into());
+    /// Opens a finished generation read-only (no lock file, no write: it works on a read-only
+    /// mount), and checks it: a panic inside tantivy, a schema from another version, or a
+    /// file whose checksum does not match is an error, never a crash or wrong results.
+    fn open_checked(dir: &Path) -> Result<SearchIndex, SearchError> {
+        let dir = dir.to_path_buf();
+        let opened = std::panic::catch_unwind(move || -> Result<SearchIndex, SearchError> {
+            let mmap = tantivy::directory::MmapDirectory::open(&dir)
+                .map_err(|e| tantivy::TantivyError::SystemError(e.to_string()))?;
+            let index = Index::open(Frozen(mmap))?;
+            let damaged = index.validate_checksum()?;
+            if !damaged.is_empty() {
+                return Err(tantivy::TantivyError::SystemError(format!(
+                    "{} file(s) fail their checksum",
+                    damaged.len()
+                ))
+                .into());
+            }
+            let (expected, fields) = schema();
+            if index.schema() != expected {
+                return Err(tantivy::TantivyError::SchemaError("schema changed".into()).into());
+            }
+            let idx = Self::with_reader(index, fields)?;
+            // Touch every segment once, so damage past the footer shows now.
+            let searcher = idx.reader.searcher();
+            for segment in searcher.segment_readers() {
+                let _ = segment.num_docs();
+            }
+            Ok(idx)
+        });
+        match opened {
+            Ok(result) => result,
+            Err(_) => {
+                Err(tantivy::TantivyError::SystemError("the index panicked on open".into()).into())
+            }
         }
-        let (_, fields) = schema();
-        Self::with_reader(index, fields)
     }
 
     fn fill(
@@ -167,17 +308,7 @@ impl SearchIndex {
             .register(analysis::ANALYZER, analysis::analyzer());
         let mut writer = index.writer::<TantivyDocument>(50_000_000)?;
         for (i, d) in docs.iter().enumerate() {
-            let mut doc = doc!(
-                fields.id => d.id.as_str(),
-                fields.title => d.title.as_str(),
-                fields.summary => d.summary.as_str(),
-                fields.tags => d.tags.as_str(),
-                fields.body => d.body.as_str(),
-            );
-            for c in &d.conditions {
-                doc.add_text(fields.condition, c);
-            }
-            writer.add_document(doc)?;
+            writer.add_document(to_document(fields, d))?;
             progress(i + 1);
         }
         writer.commit()?;
@@ -194,35 +325,85 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        Ok(SearchIndex { reader, fields })
+        Ok(SearchIndex {
+            reader,
+            fields,
+            live: None,
+        })
     }
 
-    /// The top `limit` documents for `plan`, restricted to `condition` when given.
+    /// This index with a view of the live index beside it.
+    pub fn with_live(&self, live: Searcher) -> SearchIndex {
+        SearchIndex {
+            live: Some(live),
+            ..self.clone()
+        }
+    }
+
+    fn searchers(&self) -> (Searcher, Option<&Searcher>) {
+        (self.reader.searcher(), self.live.as_ref())
+    }
+
+    fn part(&self, part: Part, shared: &Searcher) -> Searcher {
+        match (part, &self.live) {
+            (Part::Live, Some(l)) => l.clone(),
+            _ => shared.clone(),
+        }
+    }
+
+    /// The top `limit` documents for `plan` within `scope`, restricted to `condition` when
+    /// given. Scores from both parts use the same statistics, so they merge into one ranking.
     pub fn search(
         &self,
         plan: &QueryPlan,
         ranking: &Ranking,
         condition: Option<&str>,
+        scope: Scope,
         limit: usize,
     ) -> Result<Vec<Hit>, SearchError> {
         if plan.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let query = self.build_query(plan, ranking, condition);
-        let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-        let mut hits = Vec::with_capacity(top.len());
+        let (shared, live) = self.searchers();
+        let stats = Combined {
+            shared: &shared,
+            live,
+        };
+        let mut hits = Vec::new();
+        let collector = TopDocs::with_limit(limit).order_by_score();
+        if scope.shared {
+            let query = self.build_query(plan, ranking, condition, None);
+            let top = shared.search_with_statistics_provider(&query, &collector, &stats)?;
+            self.collect(&shared, Part::Shared, top, &mut hits)?;
+        }
+        if let (Some(server), Some(live)) = (scope.server, live) {
+            let query = self.build_query(plan, ranking, condition, Some(server));
+            let top = live.search_with_statistics_provider(&query, &collector, &stats)?;
+            self.collect(live, Part::Live, top, &mut hits)?;
+        }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+        hits.truncate(limit);
+        Ok(hits)
+    }
+
+    fn collect(
+        &self,
+        searcher: &Searcher,
+        part: Part,
+        top: Vec<(f32, tantivy::DocAddress)>,
+        hits: &mut Vec<Hit>,
+    ) -> Result<(), SearchError> {
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
             if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_str()) {
                 hits.push(Hit {
                     id: id.to_string(),
                     score,
-                    addr: Some(addr),
+                    addr: Some((part, addr)),
                 });
             }
         }
-        Ok(hits)
+        Ok(())
     }
 
     fn build_query(
@@ -230,6 +411,7 @@ impl SearchIndex {
         plan: &QueryPlan,
         ranking: &Ranking,
         condition: Option<&str>,
+        server: Option<u64>,
     ) -> Box<dyn Query> {
         let f = self.fields;
         let weighted = [
@@ -299,19 +481,30 @@ impl SearchIndex {
             ));
         }
         let text: Box<dyn Query> = Box::new(BooleanQuery::new(should));
-        match condition {
-            None => text,
-            Some(c) => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, text),
-                (
-                    Occur::Must,
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(f.condition, c),
-                        IndexRecordOption::Basic,
-                    )),
-                ),
-            ])),
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(c) = condition {
+            must.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.condition, c),
+                    IndexRecordOption::Basic,
+                )),
+            ));
         }
+        if let Some(server) = server {
+            must.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.server, &server.to_string()),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        if must.is_empty() {
+            return text;
+        }
+        must.push((Occur::Must, text));
+        Box::new(BooleanQuery::new(must))
     }
 
     /// Each term's idf in the bodies, `ln((N + 1) / (df + 1))`, from one searcher.
@@ -319,14 +512,12 @@ impl SearchIndex {
         &self,
         terms: impl Iterator<Item = &'a str>,
     ) -> Result<Vec<f32>, SearchError> {
-        let searcher = self.reader.searcher();
-        let n = searcher.num_docs() as f32;
-        terms
-            .map(|t| {
-                let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, t))?;
-                Ok(((n + 1.0) / (df as f32 + 1.0)).ln().max(0.0))
-            })
-            .collect()
+        let (n, dfs) = self.doc_freqs(terms)?;
+        let n = n as f32;
+        Ok(dfs
+            .into_iter()
+            .map(|df| ((n + 1.0) / (df as f32 + 1.0)).ln().max(0.0))
+            .collect())
     }
 
     /// The number of documents, and how many of them contain each analysed term in the body.
@@ -334,23 +525,27 @@ impl SearchIndex {
         &self,
         terms: impl Iterator<Item = &'a str>,
     ) -> Result<(u64, Vec<u64>), SearchError> {
-        let searcher = self.reader.searcher();
+        let (shared, live) = self.searchers();
+        let stats = Combined {
+            shared: &shared,
+            live,
+        };
         let dfs = terms
-            .map(|t| Ok(searcher.doc_freq(&Term::from_field_text(self.fields.body, t))?))
+            .map(|t| Ok(stats.doc_freq(&Term::from_field_text(self.fields.body, t))?))
             .collect::<Result<Vec<u64>, SearchError>>()?;
-        Ok((searcher.num_docs(), dfs))
+        Ok((stats.total_num_docs()?, dfs))
     }
 
     /// The stored title and body of each hit, as one text.
     pub fn stored_text(&self, hits: &[Hit]) -> Result<Vec<String>, SearchError> {
-        let searcher = self.reader.searcher();
+        let (shared, _) = self.searchers();
         let mut out = Vec::with_capacity(hits.len());
         for h in hits {
-            let Some(addr) = h.addr else {
+            let Some((part, addr)) = h.addr else {
                 out.push(String::new());
                 continue;
             };
-            let doc: TantivyDocument = searcher.doc(addr)?;
+            let doc: TantivyDocument = self.part(part, &shared).doc(addr)?;
             let mut text = String::new();
             for field in [self.fields.title, self.fields.body] {
                 for v in doc.get_all(field) {
@@ -366,33 +561,56 @@ impl SearchIndex {
     }
 }
 
-/// Empties `dir` if it is a cairn index (or empty); refuses to touch any other folder.
-fn clear_index_dir(dir: &Path) -> Result<(), SearchError> {
-    let io = |source| SearchError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    if !dir.exists() {
-        return Ok(());
+/// A finished index generation, read without locks: nothing ever writes to a generation once
+/// it is complete, so the lock tantivy takes while opening segments (a file write) is not
+/// needed, and skipping it lets an index on a read-only mount be opened.
+#[derive(Clone, Debug)]
+struct Frozen(tantivy::directory::MmapDirectory);
+
+impl tantivy::Directory for Frozen {
+    fn get_file_handle(
+        &self,
+        path: &Path,
+    ) -> Result<
+        std::sync::Arc<dyn tantivy::directory::FileHandle>,
+        tantivy::directory::error::OpenReadError,
+    > {
+        self.0.get_file_handle(path)
     }
-    let entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .collect::<Result<_, _>>()
-        .map_err(io)?;
-    if entries.is_empty() {
-        return Ok(());
+    fn delete(&self, path: &Path) -> Result<(), tantivy::directory::error::DeleteError> {
+        self.0.delete(path)
     }
-    let ours = dir.join("meta.json").exists() || dir.join(FINGERPRINT_FILE).exists();
-    if !ours {
-        return Err(SearchError::NotOurs(dir.to_path_buf()));
+    fn exists(&self, path: &Path) -> Result<bool, tantivy::directory::error::OpenReadError> {
+        self.0.exists(path)
     }
-    for e in entries {
-        let p = e.path();
-        if p.is_dir() {
-            std::fs::remove_dir_all(&p).map_err(io)?;
-        } else {
-            std::fs::remove_file(&p).map_err(io)?;
-        }
+    fn open_write(
+        &self,
+        path: &Path,
+    ) -> Result<tantivy::directory::WritePtr, tantivy::directory::error::OpenWriteError> {
+        self.0.open_write(path)
     }
-    Ok(())
+    fn atomic_read(
+        &self,
+        path: &Path,
+    ) -> Result<Vec<u8>, tantivy::directory::error::OpenReadError> {
+        self.0.atomic_read(path)
+    }
+    fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
+        self.0.atomic_write(path, data)
+    }
+    fn sync_directory(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn acquire_lock(
+        &self,
+        _lock: &tantivy::directory::Lock,
+    ) -> Result<tantivy::directory::DirectoryLock, tantivy::directory::error::LockError> {
+        Ok(tantivy::directory::DirectoryLock::from(Box::new(())))
+    }
+    fn watch(
+        &self,
+        _callback: tantivy::directory::WatchCallback,
+    ) -> tantivy::Result<tantivy::directory::WatchHandle> {
+        Ok(tantivy::directory::WatchHandle::empty())
+    }
 }

@@ -109,6 +109,7 @@ pub fn cairn(corpus: &Path, index: &Path, args: &[&str]) -> Output {
         .args(args)
         .env_remove("DISCORD_TOKEN")
         .env_remove("CAIRN_MAX_ARTICLE_KB")
+        .env_remove("CAIRN_DATABASE_URL")
         .output()
         .expect("cairn runs")
 }
@@ -116,4 +117,84 @@ pub fn cairn(corpus: &Path, index: &Path, args: &[&str]) -> Output {
 /// What a command printed on stdout.
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The databases the store's tests run on: a fresh SQLite file always, and a fresh PostgreSQL
+/// database when `CAIRN_TEST_POSTGRES_URL` is set (as `.ci/run` does when a server answers on
+/// 127.0.0.1:5432). With the variable set, a failure to connect fails the test, never skips it.
+pub struct TestDatabases {
+    pub urls: Vec<String>,
+    _dir: tempfile::TempDir,
+    pg_admin: Option<(String, String)>,
+}
+
+impl TestDatabases {
+    pub async fn new() -> TestDatabases {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let mut urls = vec![dir.path().join("cairn.db").display().to_string()];
+        let mut pg_admin = None;
+        if let Some(admin) = postgres_url() {
+            let name = format!(
+                "cairn_test_{}_{}",
+                std::process::id(),
+                NEXT_DB.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            );
+            run_pg(&admin, &format!("DROP DATABASE IF EXISTS {name}")).await;
+            run_pg(&admin, &format!("CREATE DATABASE {name}")).await;
+            urls.push(replace_db(&admin, &name));
+            pg_admin = Some((admin, name));
+        }
+        TestDatabases {
+            urls,
+            _dir: dir,
+            pg_admin,
+        }
+    }
+
+    /// Drops the PostgreSQL database (call at the end of a test; a leftover one is harmless).
+    pub async fn drop_all(self) {
+        if let Some((admin, name)) = &self.pg_admin {
+            run_pg(
+                admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await;
+        }
+    }
+}
+
+static NEXT_DB: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// `CAIRN_TEST_POSTGRES_URL`, if set and not empty.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("CAIRN_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+fn replace_db(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+async fn run_pg(admin: &str, sql: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("CAIRN_TEST_POSTGRES_URL is set but PostgreSQL does not answer: {e}")
+        });
+    sqlx::query(sql)
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }

@@ -158,6 +158,49 @@ impl DiscordDouble {
         self.slash(name, subcommand(sub, options))
     }
 
+    /// A file a member attached to a command: stored by the double and served at its
+    /// `/attachments/` URL, as Discord's CDN serves attachments. Returns the attachment object
+    /// for `resolved.attachments`.
+    pub fn attachment(&self, filename: &str, content_type: &str, bytes: &[u8]) -> Value {
+        let id = self.shared.next_id();
+        let url = format!("{}/attachments/{id}/{filename}", self.shared.base_url());
+        self.shared.lock().uploads.insert(
+            id,
+            (
+                filename.to_string(),
+                content_type.to_string(),
+                bytes.to_vec(),
+            ),
+        );
+        json!({
+            "id": id.to_string(),
+            "filename": filename,
+            "size": bytes.len(),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        })
+    }
+
+    /// `/name sub` with an attachment option (type 11) named `option` and further `options`;
+    /// the attachment goes in `data.resolved.attachments`, as Discord sends it.
+    pub fn slash_sub_with_attachment(
+        &self,
+        name: &str,
+        sub: &str,
+        option: &str,
+        attachment: Value,
+        options: Value,
+    ) -> Value {
+        let id = attachment["id"].clone();
+        let mut opts = options.as_array().cloned().unwrap_or_default();
+        opts.push(json!({"name": option, "type": 11, "value": id}));
+        let mut i = self.slash_sub(name, sub, json!(opts));
+        let key = id.as_str().unwrap_or_default().to_string();
+        i["data"]["resolved"] = json!({ "attachments": { key: attachment } });
+        i
+    }
+
     /// An autocomplete interaction (type 4); mark the option being typed `"focused": true`.
     pub fn autocomplete(&self, name: &str, options: Value) -> Value {
         self.command_interaction(4, name, options)

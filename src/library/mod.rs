@@ -1,18 +1,27 @@
 //! The core handle: a loaded article library with its search index and synonyms. One function,
 //! [`Library::ask`], turns a question and [`AskOptions`] into an [`Answer`]; the CLI and the bot
 //! both call it. Opening builds the index when the corpus changed since the last build.
+//! Servers' own articles live beside the shared library (`live.rs`).
+
+mod live;
+
+pub use live::LiveChange;
+use live::{split_key, LiveView};
 
 use crate::answer::{excerpt, Answer, Citation, Notice, DEFAULT_DISCLAIMER};
 use crate::corpus::{self, synonyms, Article, Condition, CorpusError, Problem};
 use crate::safety::{Safety, Screening};
 use crate::search::semantic::{Encoder, SemanticError, SemanticIndex};
 use crate::search::{
-    Analysis, Engine, IndexDoc, Opened, QueryPlan, Ranking, SearchError, SearchIndex,
+    Analysis, Engine, IndexDoc, LiveIndex, Opened, QueryPlan, Ranking, Scope, SearchError,
+    SearchIndex,
 };
+use arc_swap::ArcSwap;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Where the library lives.
@@ -69,6 +78,10 @@ pub struct AskOptions {
     pub crisis_acknowledged: bool,
     /// The day to judge review dates against (defaults to today).
     pub today: Option<NaiveDate>,
+    /// Which articles may answer: the shared library's, a server's own, or both.
+    pub scope: Scope,
+    /// The server's focus conditions: their articles rank first among equals.
+    pub focus: Vec<Condition>,
 }
 
 impl Default for AskOptions {
@@ -81,6 +94,8 @@ impl Default for AskOptions {
             disclaimer: None,
             crisis_acknowledged: false,
             today: None,
+            scope: Scope::SHARED,
+            focus: Vec::new(),
         }
     }
 }
@@ -121,6 +136,8 @@ impl Relevance {
 
 /// Overdue articles keep this fraction of their score.
 const OVERDUE_PENALTY: f32 = 0.8;
+/// Articles about one of the server's focus conditions get this much more score.
+const FOCUS_BOOST: f32 = 1.25;
 /// At most this many matches are considered for paging.
 pub const MAX_RESULTS: usize = 50;
 
@@ -134,6 +151,10 @@ pub struct Library {
     problems: Vec<Problem>,
     opened: Opened,
     build_time: Duration,
+    /// Servers' own articles: the current view, swapped whole on every change.
+    live: ArcSwap<LiveView>,
+    /// The one writer of the live index (created with the first server article).
+    writer: Mutex<Option<LiveIndex>>,
 }
 
 impl Library {
@@ -196,6 +217,8 @@ impl Library {
             problems,
             opened,
             build_time: started.elapsed(),
+            live: ArcSwap::from_pointee(LiveView::default()),
+            writer: Mutex::new(None),
         })
     }
 
@@ -208,33 +231,10 @@ impl Library {
         self.articles.get(id)
     }
 
-    /// Articles for a title being typed (autocomplete), at most `limit`: titles or ids that
-    /// contain the text first, then those where every typed word starts a word of the title,
-    /// id or tags. No search, no encoder: cheap enough for every keystroke.
+    /// Articles for a title being typed (autocomplete), at most `limit`: see
+    /// [`titles_matching`].
     pub fn titles_matching(&self, typed: &str, limit: usize) -> Vec<&Article> {
-        let needle = typed.trim().to_lowercase();
-        let words: Vec<&str> = needle
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect();
-        let mut contains = Vec::new();
-        let mut prefixes = Vec::new();
-        for a in self.articles.values() {
-            let title = a.title.to_lowercase();
-            if needle.is_empty() || title.contains(&needle) || a.id.contains(&needle) {
-                contains.push(a);
-                continue;
-            }
-            let haystack = format!("{title} {} {}", a.id, a.tags.join(" "));
-            let own: Vec<&str> = haystack
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .collect();
-            if !words.is_empty() && words.iter().all(|w| own.iter().any(|o| o.starts_with(w))) {
-                prefixes.push(a);
-            }
-        }
-        contains.into_iter().chain(prefixes).take(limit).collect()
+        titles_matching(self.articles.values(), typed, limit)
     }
 
     /// Problems found while loading (invalid articles are not indexed).
@@ -264,9 +264,9 @@ impl Library {
         condition: Option<Condition>,
         limit: usize,
     ) -> Result<Vec<(String, f32)>, SearchError> {
-        let (_, hits) = self
-            .engine
-            .search(question, condition.map(|c| c.key()), limit)?;
+        let (_, hits) =
+            self.engine
+                .search(question, condition.map(|c| c.key()), Scope::SHARED, limit)?;
         Ok(hits.into_iter().map(|h| (h.id, h.score)).collect())
     }
 
@@ -334,7 +334,8 @@ impl Library {
             return Ok(answer);
         }
 
-        let (plan, mut ranked) = self.rank(question, opts.condition, today)?;
+        let view = self.live.load();
+        let (plan, mut ranked) = self.rank(&view, question, opts, today)?;
         let mut analysis = self.engine.analysis();
         // Never pad with weak matches: when the best article covers too little of the question,
         // the library has nothing on it.
@@ -350,6 +351,7 @@ impl Library {
         for (article, score) in ranked.into_iter().skip(opts.offset).take(limit) {
             let (excerpt, highlights) = excerpt(article, &terms, &mut analysis);
             answer.citations.push(Citation {
+                // A server's article is known by its own id within its server.
                 article_id: article.id.clone(),
                 title: article.title.clone(),
                 summary: article.summary.clone(),
@@ -373,26 +375,37 @@ impl Library {
         Ok(answer)
     }
 
-    /// Ranked articles for a question, overdue ones lower (ties keep the index order).
-    fn rank(
-        &self,
+    /// Ranked articles for a question within the options' scope, overdue ones lower and the
+    /// server's focus conditions higher (ties keep the index order).
+    fn rank<'a>(
+        &'a self,
+        view: &'a LiveView,
         question: &str,
-        condition: Option<Condition>,
+        opts: &AskOptions,
         today: NaiveDate,
-    ) -> Result<(QueryPlan, Ranked<'_>), SearchError> {
-        let (plan, hits) = self
-            .engine
-            .search(question, condition.map(|c| c.key()), MAX_RESULTS)?;
+    ) -> Result<(QueryPlan, Ranked<'a>), SearchError> {
+        let engine = view.engine.as_ref().unwrap_or(&self.engine);
+        let (plan, hits) = engine.search(
+            question,
+            opts.condition.map(|c| c.key()),
+            opts.scope,
+            MAX_RESULTS,
+        )?;
         let mut ranked: Vec<(&Article, f32)> = hits
             .iter()
             .filter_map(|h| {
-                let a = self.articles.get(&h.id)?;
-                let penalty = if a.review_overdue(today) {
-                    OVERDUE_PENALTY
-                } else {
-                    1.0
+                let a: &Article = match split_key(&h.id) {
+                    Some((server, id)) => view.articles.get(&(server, id.to_string()))?,
+                    None => self.articles.get(&h.id)?,
                 };
-                Some((a, h.score * penalty))
+                let mut score = h.score;
+                if a.review_overdue(today) {
+                    score *= OVERDUE_PENALTY;
+                }
+                if a.conditions.iter().any(|c| opts.focus.contains(c)) {
+                    score *= FOCUS_BOOST;
+                }
+                Some((a, score))
             })
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -407,7 +420,12 @@ impl Library {
         condition: Option<Condition>,
     ) -> Result<Option<Relevance>, SearchError> {
         let today = chrono::Local::now().date_naive();
-        let (plan, ranked) = self.rank(question, condition, today)?;
+        let view = self.live.load();
+        let opts = AskOptions {
+            condition,
+            ..AskOptions::default()
+        };
+        let (plan, ranked) = self.rank(&view, question, &opts, today)?;
         let mut analysis = self.engine.analysis();
         ranked
             .first()
@@ -504,6 +522,39 @@ impl Library {
     }
 }
 
+/// Articles for a title being typed (autocomplete), at most `limit`: titles or ids that
+/// contain the text first, then those where every typed word starts a word of the title, id or
+/// tags. No search, no encoder: cheap enough for every keystroke.
+pub fn titles_matching<'a>(
+    articles: impl Iterator<Item = &'a Article>,
+    typed: &str,
+    limit: usize,
+) -> Vec<&'a Article> {
+    let needle = typed.trim().to_lowercase();
+    let words: Vec<&str> = needle
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut contains = Vec::new();
+    let mut prefixes = Vec::new();
+    for a in articles {
+        let title = a.title.to_lowercase();
+        if needle.is_empty() || title.contains(&needle) || a.id.contains(&needle) {
+            contains.push(a);
+            continue;
+        }
+        let haystack = format!("{title} {} {}", a.id, a.tags.join(" "));
+        let own: Vec<&str> = haystack
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        if !words.is_empty() && words.iter().all(|w| own.iter().any(|o| o.starts_with(w))) {
+            prefixes.push(a);
+        }
+    }
+    contains.into_iter().chain(prefixes).take(limit).collect()
+}
+
 /// What the library covers: conditions and tags with their article counts.
 #[derive(Debug, Clone)]
 pub struct Topics {
@@ -543,6 +594,7 @@ fn index_doc(a: &Article) -> IndexDoc {
         tags: a.tags.join(" "),
         body: a.body_text(),
         conditions: a.conditions.iter().map(|c| c.key().to_string()).collect(),
+        server: None,
     }
 }
 
