@@ -9,6 +9,7 @@ use crate::settings::{self, ServerSettings, SettingError};
 use crate::store::{
     ArticleWriteError, AuditEntry, Change, Store, StoreError, StoredArticle, Write,
 };
+use arc_swap::ArcSwap;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -35,7 +36,8 @@ pub enum CurationError {
 /// The store and this process's library, kept in step.
 pub struct Curator {
     pub store: Store,
-    pub library: Arc<Library>,
+    /// The library now: swapped whole when `cairn index` builds a new generation.
+    library: ArcSwap<Library>,
     /// The last change of the store's feed applied to the library.
     seen: tokio::sync::Mutex<i64>,
     /// The process-wide defaults settings resolve over.
@@ -50,17 +52,42 @@ impl Curator {
         library: Arc<Library>,
         defaults: ServerSettings,
     ) -> Result<Curator, CurationError> {
-        let seen = store.last_change().await?;
-        let stored = store.articles(None).await?;
-        let today = chrono::Local::now().date_naive();
-        let changes = to_changes(&library, stored, today);
-        apply(&library, changes).await?;
+        let seen = load_all(&store, &library).await?;
         Ok(Curator {
             store,
-            library,
+            library: ArcSwap::new(library),
             seen: tokio::sync::Mutex::new(seen),
             defaults,
         })
+    }
+
+    /// The library as it is now.
+    pub fn library(&self) -> Arc<Library> {
+        self.library.load_full()
+    }
+
+    /// Reopens the shared library when `cairn index` switched the index folder to a new
+    /// generation (or rebuilt it after a change to the corpus), then loads every server's
+    /// articles into it and swaps it in. Questions in flight finish on the old one. Returns
+    /// whether it reloaded.
+    pub async fn reload_if_reindexed(&self) -> Result<bool, CurationError> {
+        let old = self.library();
+        let Some(config) = old.config().index_dir.clone().map(|_| old.config().clone()) else {
+            return Ok(false);
+        };
+        if !old.reindexed() {
+            return Ok(false);
+        }
+        let mut seen = self.seen.lock().await;
+        let fresh = tokio::task::spawn_blocking(move || Library::open(&config))
+            .await
+            .map_err(|e| CurationError::Index(e.to_string()))?
+            .map_err(|e| CurationError::Index(e.to_string()))?;
+        let fresh = Arc::new(fresh);
+        *seen = load_all(&self.store, &fresh).await?;
+        self.library.store(fresh);
+        tracing::info!("the index was rebuilt by another process; the library was reloaded");
+        Ok(true)
     }
 
     /// Applies the store's changes since the last sync (this process's and others'). Returns
@@ -83,19 +110,20 @@ impl Curator {
         let mut live = Vec::new();
         for (server, id) in &touched {
             match self.store.article(*server, id).await? {
-                Some(a) => live.extend(to_changes(&self.library, vec![a], today)),
+                Some(a) => live.extend(to_changes(&self.library(), vec![a], today)),
                 None => live.push(LiveChange::Remove {
                     server: *server,
                     id: id.clone(),
                 }),
             }
         }
-        apply(&self.library, live).await?;
+        apply(&self.library(), live).await?;
         *seen = last;
         Ok(touched.len())
     }
 
-    /// Follows the change feed every [`SYNC_EVERY`] until `stop` resolves.
+    /// Follows the change feed (and re-indexing by `cairn index`) every [`SYNC_EVERY`] until
+    /// `stop` resolves.
     pub async fn follow(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
         let mut tick = tokio::time::interval(SYNC_EVERY);
@@ -104,6 +132,9 @@ impl Curator {
             tokio::select! {
                 _ = &mut stop => return,
                 _ = tick.tick() => {
+                    if let Err(e) = self.reload_if_reindexed().await {
+                        tracing::warn!(error = %e, "could not reload the re-indexed library");
+                    }
                     if let Err(e) = self.sync().await {
                         tracing::warn!(error = %e, "could not follow the store's changes");
                     }
@@ -115,7 +146,7 @@ impl Curator {
     /// Validates a server article, as `cairn check` would.
     pub fn validate(&self, markdown: &str) -> Result<Article, CurationError> {
         let today = chrono::Local::now().date_naive();
-        self.library
+        self.library()
             .validate_server_article(markdown, today)
             .map_err(CurationError::Invalid)
     }
@@ -236,6 +267,17 @@ impl Curator {
         let name = name.map(settings::setting).transpose()?.map(|s| s.name);
         Ok(self.store.reset_settings(server, name, actor).await?)
     }
+}
+
+/// Loads every server's articles into `library`; returns the change feed's position they
+/// reflect.
+async fn load_all(store: &Store, library: &Arc<Library>) -> Result<i64, CurationError> {
+    let seen = store.last_change().await?;
+    let stored = store.articles(None).await?;
+    let today = chrono::Local::now().date_naive();
+    let changes = to_changes(library, stored, today);
+    apply(library, changes).await?;
+    Ok(seen)
 }
 
 fn to_changes(library: &Library, stored: Vec<StoredArticle>, today: NaiveDate) -> Vec<LiveChange> {

@@ -167,31 +167,7 @@ impl Bot {
     /// Waits for the `n`th (1-based) edit of an interaction's original message, and returns the
     /// request and the message as it stood then.
     async fn edit_of(&self, i: &Value, n: usize) -> (Recorded, Value) {
-        let path = format!(
-            "/api/v10/webhooks/{APP_ID}/{}/messages/@original",
-            i["token"].as_str().unwrap()
-        );
-        let deadline = tokio::time::Instant::now() + WAIT;
-        let found = loop {
-            let edits: Vec<Recorded> = self
-                .double
-                .requests()
-                .into_iter()
-                .filter(|r| r.method == "PATCH" && r.path == path)
-                .collect();
-            if edits.len() >= n {
-                break edits[n - 1].clone();
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "only {} edit(s) of {path} after {WAIT:?}",
-                edits.len()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        };
-        let rec = found;
-        let msg = self.double.message_for(&rec);
-        (rec, msg)
+        edit_of(&self.double, i, n).await
     }
 
     async fn ask(&self, question: &str) -> (Value, Recorded, Value) {
@@ -238,6 +214,44 @@ impl Bot {
             .expect("the bot shuts down");
         assert!(result.unwrap().is_ok());
     }
+}
+
+/// Waits for the `n`th (1-based) edit of an interaction's original message, and returns the
+/// request and the message as it stood then.
+async fn edit_of(double: &DiscordDouble, i: &Value, n: usize) -> (Recorded, Value) {
+    let path = format!(
+        "/api/v10/webhooks/{APP_ID}/{}/messages/@original",
+        i["token"].as_str().unwrap()
+    );
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let found = loop {
+        let edits: Vec<Recorded> = double
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "PATCH" && r.path == path)
+            .collect();
+        if edits.len() >= n {
+            break edits[n - 1].clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {} edit(s) of {path} after {WAIT:?}",
+            edits.len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let msg = double.message_for(&found);
+    (found, msg)
+}
+
+/// Asks through the double (any bot: in-process or `cairn serve`) and returns the answer.
+async fn ask_through(double: &DiscordDouble, question: &str) -> Value {
+    let i = double.slash(
+        "ask",
+        json!([{"name": "question", "type": 3, "value": question}]),
+    );
+    double.send_interaction(i.clone()).await.unwrap();
+    edit_of(double, &i, 1).await.1
 }
 
 /// Fails the test instead of hanging if anything blocks.
@@ -1248,6 +1262,23 @@ impl Bot {
     }
 }
 
+impl Bot {
+    /// `/article import` of a file with these bytes, by a moderator: the reply's title and text.
+    async fn import(&self, filename: &str, bytes: &[u8]) -> (String, String) {
+        let file = self.double.attachment(filename, "text/markdown", bytes);
+        let i = support::as_member(
+            self.double
+                .slash_sub_with_attachment("article", "import", "file", file, json!([])),
+            USER_ID,
+            "sam",
+            MODERATOR,
+        );
+        self.double.send_interaction(i.clone()).await.unwrap();
+        let cb = self.double.wait_callback(&i, WAIT).await.unwrap();
+        private_text(self, &i, &cb).await
+    }
+}
+
 /// The private reply to an interaction: a type-4 message, or a private deferral edited.
 async fn private_text(bot: &Bot, i: &Value, cb: &Recorded) -> (String, String) {
     assert_eq!(callback_flags(cb) & 64, 64, "moderator replies are private");
@@ -1439,7 +1470,7 @@ async fn moderators_run_their_servers_library_from_discord() {
         assert_eq!(callback_type(&cb), 6);
         assert!(bot
             .curator
-            .library
+            .library()
             .server_article(GUILD_ID, "the-axolotl-walking-group")
             .is_some());
         let (i, _) = bot
@@ -1489,29 +1520,11 @@ async fn moderators_import_export_and_read_feedback() {
         let markdown = "+++\nid = \"tapir-rest-plan\"\ntitle = \"A tapir rest plan\"\nsummary = \"Planning rest days before they are needed.\"\nreviewed = 2026-11-01\nevidence = \"patient-guide\"\nconditions = [\"mecfs\"]\n\n[source]\nname = \"Our group\"\nurl = \"https://example.org/rest\"\npublished = \"2026\"\n+++\n\nA tapir rest plan puts rest days in the diary before a crash makes them necessary.\n";
 
         // Not UTF-8: refused, nothing stored.
-        let bad = bot.double.attachment("x.md", "text/markdown", &[0xff, 0xfe, 0x00]);
-        let i = support::as_member(
-            bot.double.slash_sub_with_attachment("article", "import", "file", bad, json!([])),
-            USER_ID,
-            "sam",
-            MODERATOR,
-        );
-        bot.double.send_interaction(i.clone()).await.unwrap();
-        let cb = bot.double.wait_callback(&i, WAIT).await.unwrap();
-        let (title, text) = private_text(&bot, &i, &cb).await;
+        let (title, text) = bot.import("x.md", &[0xff, 0xfe, 0x00]).await;
         assert_eq!(title, "Not imported", "{text}");
         assert!(text.contains("UTF-8"), "{text}");
 
-        let file = bot.double.attachment("tapir.md", "text/markdown", markdown.as_bytes());
-        let i = support::as_member(
-            bot.double.slash_sub_with_attachment("article", "import", "file", file, json!([])),
-            USER_ID,
-            "sam",
-            MODERATOR,
-        );
-        bot.double.send_interaction(i.clone()).await.unwrap();
-        let cb = bot.double.wait_callback(&i, WAIT).await.unwrap();
-        let (title, text) = private_text(&bot, &i, &cb).await;
+        let (title, text) = bot.import("tapir.md", markdown.as_bytes()).await;
         assert_eq!(title, "Article imported", "{text}");
         let (_, _, answer) = bot.ask("tapir rest plan").await;
         assert!(cited_titles(&answer)[0].contains("A tapir rest plan"), "{answer}");
@@ -1605,6 +1618,76 @@ async fn admins_configure_their_server() {
         let (_, cb, _) = bot.ask("what is pacing").await;
         assert_eq!(callback_flags(&cb) & 64, 0);
         bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cairn_index_beside_cairn_serve_is_seen_by_the_next_answer() {
+    within(async {
+        let double = DiscordDouble::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        // A copy of the library the operator will change.
+        let corpus = dir.path().join("corpus");
+        std::fs::create_dir(&corpus).unwrap();
+        for e in std::fs::read_dir(common::corpus_dir()).unwrap().flatten() {
+            if e.path().is_file() {
+                std::fs::copy(e.path(), corpus.join(e.file_name())).unwrap();
+            }
+        }
+        let mut serve = double.cairn_serve(env!("CARGO_BIN_EXE_cairn"), &corpus, dir.path(), "info");
+        // The same member asks several times in a row here.
+        serve.env("CAIRN_COOLDOWN_SECS", "0");
+        let bot = Running::spawn(serve);
+        double.wait_ready(WAIT).await.unwrap();
+        let q = "where does the pangolin choir rehearse";
+        assert!(bot.wait_output("registered", WAIT).await, "{}", bot.output());
+        let before = ask_through(&double, q).await;
+        assert!(!before.to_string().contains("Pangolin choir"), "{before}");
+
+        std::fs::write(
+            corpus.join("pangolin-choir.md"),
+            "+++\nid = \"pangolin-choir\"\ntitle = \"Pangolin choir rehearsals\"\nsummary = \"Where the choir meets.\"\nreviewed = 2026-11-01\nevidence = \"patient-guide\"\nconditions = [\"general\"]\n\n[source]\nname = \"Our group\"\nurl = \"https://example.org/choir\"\npublished = \"2026\"\n+++\n\nThe pangolin choir rehearses in the community hall, seated, with rests.\n",
+        )
+        .unwrap();
+        // Re-index while the bot answers.
+        let index = tokio::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+            .arg("--corpus")
+            .arg(&corpus)
+            .arg("--index")
+            .arg(dir.path().join("index"))
+            .arg("index")
+            .env_remove("CAIRN_MODEL")
+            .output();
+        let during = double.slash(
+            "ask",
+            json!([{"name": "question", "type": 3, "value": "what is pacing"}]),
+        );
+        double.send_interaction(during.clone()).await.unwrap();
+        let index = index.await.unwrap();
+        assert!(index.status.success());
+        let acked = double.wait_callback(&during, WAIT).await.unwrap();
+        assert_eq!(callback_type(&acked), 5);
+        let during = edit_of(&double, &during, 1).await.1;
+        assert!(during.to_string().contains("Pacing"), "answered during the re-index: {during}");
+
+        // The next answers see the change (the bot looks every second).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let after = ask_through(&double, q).await;
+            if after.to_string().contains("Pangolin choir") {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "never saw the new article: {after}");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        bot.signal(libc::SIGTERM);
+        let (status, out) = bot.finish(WAIT).await.expect("the bot stops");
+        let logs = String::from_utf8_lossy(&out).into_owned();
+        assert!(status.success(), "{logs}");
+        assert!(logs.contains("the library was reloaded"), "{logs}");
+        assert!(!logs.contains("ERROR"), "{logs}");
+        assert_eq!(double.spec_violations(), Vec::<String>::new());
     })
     .await;
 }

@@ -58,7 +58,7 @@ async fn add_edit_remove_is_live_and_stays_in_its_server() {
     let dbs = TestDatabases::new().await;
     for url in &dbs.urls {
         let c = curator(url).await;
-        let lib = c.library.clone();
+        let lib = c.library();
         let q = "when does the zebrafish walking group meet";
         assert!(ids(&lib, q, &server_opts(A, true)).is_empty());
 
@@ -153,7 +153,7 @@ async fn an_invalid_article_lists_its_problems_and_changes_nothing() {
         ));
         assert!(c.store.articles(None).await.unwrap().is_empty());
         assert!(c.store.history(A, None).await.unwrap().is_empty());
-        assert_eq!(c.library.server_article_count(), 0);
+        assert_eq!(c.library().server_article_count(), 0);
         c.store.close().await;
     }
     dbs.drop_all().await;
@@ -172,16 +172,16 @@ async fn two_processes_on_one_database_agree() {
         )
         .await
         .unwrap();
-        assert!(ids(&two.library, "quokka pacing", &server_opts(A, false)).is_empty());
+        assert!(ids(&two.library(), "quokka pacing", &server_opts(A, false)).is_empty());
         // The second process follows the change feed (every second when serving).
         assert_eq!(two.sync().await.unwrap(), 1);
         assert_eq!(
-            ids(&two.library, "quokka pacing", &server_opts(A, false)),
+            ids(&two.library(), "quokka pacing", &server_opts(A, false)),
             ["shared-note"]
         );
         one.remove(A, "shared-note", 1).await.unwrap();
         two.sync().await.unwrap();
-        assert!(ids(&two.library, "quokka pacing", &server_opts(A, false)).is_empty());
+        assert!(ids(&two.library(), "quokka pacing", &server_opts(A, false)).is_empty());
         // A third process starting now loads what is there.
         one.add(
             B,
@@ -191,7 +191,7 @@ async fn two_processes_on_one_database_agree() {
         .await
         .unwrap();
         let three = curator(url).await;
-        assert_eq!(three.library.server_articles(B).len(), 1);
+        assert_eq!(three.library().server_articles(B).len(), 1);
         for c in [one, two, three] {
             c.store.close().await;
         }

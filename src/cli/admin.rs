@@ -158,7 +158,9 @@ pub fn article(paths: &Paths, cmd: ArticleCommand) -> anyhow::Result<ExitCode> {
                 };
                 let result = match c.validate(&markdown) {
                     Err(e) => Err(e),
-                    Ok(a) if replace && c.library.server_article(server.guild, &a.id).is_some() => {
+                    Ok(a)
+                        if replace && c.library().server_article(server.guild, &a.id).is_some() =>
+                    {
                         c.edit(server.guild, &a.id, &markdown, OPERATOR).await
                     }
                     Ok(_) => c.add(server.guild, &markdown, OPERATOR).await,
@@ -172,7 +174,7 @@ pub fn article(paths: &Paths, cmd: ArticleCommand) -> anyhow::Result<ExitCode> {
                 }
             }
             ArticleCommand::List { server, overdue } => {
-                let all = c.library.server_articles(server.guild);
+                let all = c.library().server_articles(server.guild);
                 let mut n = 0;
                 for a in all.iter().filter(|a| !overdue || a.review_overdue(today)) {
                     let due = if a.review_overdue(today) {

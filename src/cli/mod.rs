@@ -276,7 +276,7 @@ fn ask(paths: &Paths, args: AskArgs) -> anyhow::Result<ExitCode> {
                 shared: settings.shared_library,
                 server: Some(server),
             };
-            curator.library.clone()
+            curator.library()
         }
     };
     if let Some(limit) = args.limit {
@@ -429,7 +429,7 @@ fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         tracing::info!(
             database = curator.store.shown(),
-            server_articles = curator.library.server_article_count(),
+            server_articles = curator.library().server_article_count(),
             "store opened"
         );
         Ok::<_, anyhow::Error>(std::sync::Arc::new(curator))

@@ -61,7 +61,7 @@ pub async fn ask(
     let guild = ctx.guild_id().map(|g| g.get());
     // The rules are instant: they decide before the reply is deferred whether it is private.
     // The encoder's net, if any, runs after, on the bounded pool.
-    let mut lexical = data.library.screen_lexical(&question);
+    let mut lexical = data.library().screen_lexical(&question);
     let settings = data.settings(guild).await;
     let urgent = lexical.crisis || lexical.emergency.is_some();
     // A server may limit the channels cairn answers in; a crisis or an emergency is answered
@@ -197,7 +197,7 @@ pub async fn show(
     #[autocomplete = "autocomplete_article"]
     id: String,
 ) -> Result<(), Error> {
-    let lib = &ctx.data().library;
+    let lib = &ctx.data().library();
     let guild = ctx.guild_id().map(|g| g.get());
     // This server's own article first, then the shared library's.
     let own = guild.and_then(|g| lib.server_article(g, id.trim()));
@@ -227,7 +227,7 @@ async fn autocomplete_article(
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
     let guild = ctx.guild_id().map(|g| g.get());
-    let lib = &ctx.data().library;
+    let lib = &ctx.data().library();
     // This server's own articles first; never another server's.
     let own = guild.map(|g| lib.server_articles(g)).unwrap_or_default();
     let own = crate::library::titles_matching(own.iter().map(|a| &**a), partial, render::CHOICES);
@@ -249,7 +249,7 @@ async fn autocomplete_article(
 #[poise::command(slash_command, guild_only)]
 pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
     defer(ctx, false).await?;
-    let topics = ctx.data().library.topics();
+    let topics = ctx.data().library().topics();
     let (conds, tags) = (topics.conditions, topics.tags);
     let conditions = conds
         .iter()
@@ -266,7 +266,7 @@ pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
         title: "Topics in the cairn library".into(),
         description: format!(
             "{} articles. Ask about any of these with /ask.",
-            ctx.data().library.articles().count()
+            ctx.data().library().articles().count()
         ),
         fields: vec![
             ("Conditions".into(), conditions),

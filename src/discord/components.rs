@@ -259,7 +259,7 @@ async fn alert_moderators(
     tracing::info!(guild, "a member asked the moderators for support");
     let country = data.settings(guild).await.country;
     Ok(render::alert_sent(
-        data.library.safety().emergency_number(country.as_deref()),
+        data.library().safety().emergency_number(country.as_deref()),
     ))
 }
 

@@ -139,6 +139,24 @@ const NOT_A_MODERATOR: &str = "Only this server's moderators can do that: member
 const NOT_AN_ADMIN: &str =
     "Only members with the Manage Server permission can change cairn's settings here.";
 
+/// As [`moderator`], then defers the reply privately.
+async fn moderator_deferred(ctx: Context<'_>) -> Result<Option<(u64, u64)>, Error> {
+    let who = moderator(ctx).await?;
+    if who.is_some() {
+        defer(ctx, true).await?;
+    }
+    Ok(who)
+}
+
+/// As [`admin`], then defers the reply privately.
+async fn admin_deferred(ctx: Context<'_>) -> Result<Option<(u64, u64)>, Error> {
+    let who = admin(ctx).await?;
+    if who.is_some() {
+        defer(ctx, true).await?;
+    }
+    Ok(who)
+}
+
 /// The server and the moderator, or a private refusal (already sent) and `None`.
 async fn moderator(ctx: Context<'_>) -> Result<Option<(u64, u64)>, Error> {
     let Some(guild) = ctx.guild_id().map(|g| g.get()) else {
@@ -177,6 +195,16 @@ async fn reply(ctx: Context<'_>, title: &str, description: String) -> Result<(),
         ..EmbedText::default()
     };
     edit(ctx, text.fit().build(), Vec::new()).await
+}
+
+/// Tells the moderator why something failed (the command was deferred privately).
+async fn refuse(ctx: Context<'_>, e: &CurationError) -> Result<(), Error> {
+    let (title, text) = explain(e);
+    reply(ctx, &title, text).await
+}
+
+fn missing(id: impl Into<String>) -> CurationError {
+    CurationError::Write(ArticleWriteError::Missing(id.into()))
 }
 
 /// What a moderator is told when a write fails: every problem, or why.
@@ -307,12 +335,11 @@ pub async fn edit_article(
     let curator = &ctx.data().curator;
     let id = id.trim().to_string();
     let (Some(article), Ok(stored)) = (
-        ctx.data().library.server_article(guild, &id),
+        ctx.data().library().server_article(guild, &id),
         curator.export(guild, &id).await,
     ) else {
         defer(ctx, true).await?;
-        let (title, text) = explain(&CurationError::Write(ArticleWriteError::Missing(id)));
-        return reply(ctx, &title, text).await;
+        return refuse(ctx, &missing(id)).await;
     };
     if body_of(&stored.markdown).chars().count() > INPUT_MAX {
         defer(ctx, true).await?;
@@ -452,7 +479,7 @@ pub(super) async fn on_form(
 /// An id made from the title that this server does not use yet.
 fn free_id(curator: &Curator, guild: u64, title: &str) -> String {
     let base = crate::curation::slug(title);
-    let lib = &curator.library;
+    let lib = curator.library();
     let taken = |id: &str| lib.server_article(guild, id).is_some() || lib.article(id).is_some();
     if !taken(&base) {
         return base;
@@ -473,14 +500,12 @@ pub async fn remove(
     #[autocomplete = "autocomplete_own"]
     id: String,
 ) -> Result<(), Error> {
-    let Some((guild, actor)) = moderator(ctx).await? else {
+    let Some((guild, actor)) = moderator_deferred(ctx).await? else {
         return Ok(());
     };
-    defer(ctx, true).await?;
     let id = id.trim().to_string();
-    let Some(article) = ctx.data().library.server_article(guild, &id) else {
-        let (title, text) = explain(&CurationError::Write(ArticleWriteError::Missing(id)));
-        return reply(ctx, &title, text).await;
+    let Some(article) = ctx.data().library().server_article(guild, &id) else {
+        return refuse(ctx, &missing(id)).await;
     };
     let nonce = ctx.data().forms.insert(PendingItem {
         guild,
@@ -560,14 +585,13 @@ pub async fn list(
     #[max = 1000]
     page: Option<u32>,
 ) -> Result<(), Error> {
-    let Some((guild, _)) = moderator(ctx).await? else {
+    let Some((guild, _)) = moderator_deferred(ctx).await? else {
         return Ok(());
     };
-    defer(ctx, true).await?;
     let today = chrono::Local::now().date_naive();
     let all: Vec<_> = ctx
         .data()
-        .library
+        .library()
         .server_articles(guild)
         .into_iter()
         .filter(|a| !overdue.unwrap_or(false) || a.review_overdue(today))
@@ -613,21 +637,16 @@ pub async fn history(
     #[autocomplete = "autocomplete_own"]
     id: String,
 ) -> Result<(), Error> {
-    let Some((guild, _)) = moderator(ctx).await? else {
+    let Some((guild, _)) = moderator_deferred(ctx).await? else {
         return Ok(());
     };
-    defer(ctx, true).await?;
     let id = id.trim().to_string();
     let entries = match ctx.data().curator.history(guild, &id).await {
         Ok(e) => e,
-        Err(e) => {
-            let (t, d) = explain(&e);
-            return reply(ctx, &t, d).await;
-        }
+        Err(e) => return refuse(ctx, &e).await,
     };
     if entries.is_empty() {
-        let (t, d) = explain(&CurationError::Write(ArticleWriteError::Missing(id)));
-        return reply(ctx, &t, d).await;
+        return refuse(ctx, &missing(id)).await;
     }
     let lines: Vec<String> = entries
         .iter()
@@ -654,10 +673,9 @@ pub async fn review(
     #[autocomplete = "autocomplete_own"]
     id: String,
 ) -> Result<(), Error> {
-    let Some((guild, actor)) = moderator(ctx).await? else {
+    let Some((guild, actor)) = moderator_deferred(ctx).await? else {
         return Ok(());
     };
-    defer(ctx, true).await?;
     let today = chrono::Local::now().date_naive();
     match ctx
         .data()
@@ -673,10 +691,7 @@ pub async fn review(
             )
             .await
         }
-        Err(e) => {
-            let (t, d) = explain(&e);
-            reply(ctx, &t, d).await
-        }
+        Err(e) => refuse(ctx, &e).await,
     }
 }
 
@@ -688,16 +703,12 @@ pub async fn export(
     #[autocomplete = "autocomplete_own"]
     id: String,
 ) -> Result<(), Error> {
-    let Some((guild, _)) = moderator(ctx).await? else {
+    let Some((guild, _)) = moderator_deferred(ctx).await? else {
         return Ok(());
     };
-    defer(ctx, true).await?;
     let stored = match ctx.data().curator.export(guild, id.trim()).await {
         Ok(s) => s,
-        Err(e) => {
-            let (t, d) = explain(&e);
-            return reply(ctx, &t, d).await;
-        }
+        Err(e) => return refuse(ctx, &e).await,
     };
     let file = serenity::CreateAttachment::bytes(
         stored.markdown.into_bytes(),
@@ -723,10 +734,9 @@ pub async fn import(
     file: serenity::Attachment,
     #[description = "Replace this server's article with the same id"] replace: Option<bool>,
 ) -> Result<(), Error> {
-    let Some((guild, actor)) = moderator(ctx).await? else {
+    let Some((guild, actor)) = moderator_deferred(ctx).await? else {
         return Ok(());
     };
-    defer(ctx, true).await?;
     let data = ctx.data();
     let limit = crate::corpus::DEFAULT_MAX_ARTICLE_BYTES;
     if u64::from(file.size) > limit {
@@ -775,7 +785,8 @@ pub async fn import(
     let result = match curator.validate(&markdown) {
         Err(e) => Err(e),
         Ok(a)
-            if replace.unwrap_or(false) && data.library.server_article(guild, &a.id).is_some() =>
+            if replace.unwrap_or(false)
+                && data.library().server_article(guild, &a.id).is_some() =>
         {
             curator.edit(guild, &a.id, &markdown, actor).await
         }
@@ -795,10 +806,7 @@ pub async fn import(
             )
             .await
         }
-        Err(e) => {
-            let (t, d) = explain(&e);
-            reply(ctx, &t, d).await
-        }
+        Err(e) => refuse(ctx, &e).await,
     }
 }
 
@@ -807,7 +815,7 @@ async fn autocomplete_own(ctx: Context<'_>, partial: &str) -> serenity::CreateAu
     let Some(guild) = ctx.guild_id().map(|g| g.get()) else {
         return serenity::CreateAutocompleteResponse::new();
     };
-    let own = ctx.data().library.server_articles(guild);
+    let own = ctx.data().library().server_articles(guild);
     let choices =
         crate::library::titles_matching(own.iter().map(|a| &**a), partial, render::CHOICES)
             .into_iter()
@@ -829,12 +837,11 @@ async fn autocomplete_own(ctx: Context<'_>, partial: &str) -> serenity::CreateAu
 /// Helpful and not-helpful counts per article in this server, least helpful first (moderators)
 #[poise::command(slash_command, guild_only)]
 pub async fn feedback(ctx: Context<'_>) -> Result<(), Error> {
-    let Some((guild, _)) = moderator(ctx).await? else {
+    let Some((guild, _)) = moderator_deferred(ctx).await? else {
         return Ok(());
     };
-    defer(ctx, true).await?;
     let counts = ctx.data().curator.store.feedback(Some(guild)).await?;
-    let lib = &ctx.data().library;
+    let lib = ctx.data().library();
     let lines: Vec<String> = counts
         .iter()
         .take(25)
@@ -880,10 +887,9 @@ pub async fn config(_ctx: Context<'_>) -> Result<(), Error> {
 /// Show every setting and its value here
 #[poise::command(slash_command, guild_only, rename = "show")]
 pub async fn config_show(ctx: Context<'_>) -> Result<(), Error> {
-    let Some((guild, _)) = admin(ctx).await? else {
+    let Some((guild, _)) = admin_deferred(ctx).await? else {
         return Ok(());
     };
-    defer(ctx, true).await?;
     let settings = ctx.data().curator.settings(guild).await?;
     show_settings(ctx, &settings, "cairn's settings in this server").await
 }
@@ -924,10 +930,9 @@ pub async fn config_set(
     #[max_length = 600]
     value: String,
 ) -> Result<(), Error> {
-    let Some((guild, actor)) = admin(ctx).await? else {
+    let Some((guild, actor)) = admin_deferred(ctx).await? else {
         return Ok(());
     };
-    defer(ctx, true).await?;
     let curator = &ctx.data().curator;
     match curator.set(guild, &setting, &value, actor).await {
         Ok((name, _)) => {
@@ -940,10 +945,7 @@ pub async fn config_set(
             )
             .await
         }
-        Err(e) => {
-            let (t, d) = explain(&e);
-            reply(ctx, &t, d).await
-        }
+        Err(e) => refuse(ctx, &e).await,
     }
 }
 
@@ -955,10 +957,9 @@ pub async fn config_reset(
     #[autocomplete = "autocomplete_setting"]
     setting: Option<String>,
 ) -> Result<(), Error> {
-    let Some((guild, actor)) = admin(ctx).await? else {
+    let Some((guild, actor)) = admin_deferred(ctx).await? else {
         return Ok(());
     };
-    defer(ctx, true).await?;
     let curator = &ctx.data().curator;
     match curator.reset(guild, setting.as_deref(), actor).await {
         Ok(n) => {
@@ -970,10 +971,7 @@ pub async fn config_reset(
             )
             .await
         }
-        Err(e) => {
-            let (t, d) = explain(&e);
-            reply(ctx, &t, d).await
-        }
+        Err(e) => refuse(ctx, &e).await,
     }
 }
 

@@ -27,7 +27,6 @@ const MAX_SESSIONS: usize = 10_000;
 
 /// What every command and button handler can reach.
 pub struct Data {
-    pub library: Arc<Library>,
     pub curator: Arc<Curator>,
     pub sessions: Sessions,
     pub cooldown: Cooldown,
@@ -45,7 +44,6 @@ pub struct Data {
 impl Data {
     pub fn new(curator: Arc<Curator>, moderator_channels: HashMap<u64, u64>) -> Data {
         Data {
-            library: curator.library.clone(),
             curator,
             sessions: Sessions::default(),
             cooldown: Cooldown::new(),
@@ -56,6 +54,11 @@ impl Data {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
         }
+    }
+
+    /// The library as it is now (a re-index swaps in a new one).
+    pub fn library(&self) -> Arc<Library> {
+        self.curator.library()
     }
 
     /// Runs CPU-heavy core work on the blocking pool, at most one job per core at a time.
@@ -108,7 +111,7 @@ impl Data {
         guild: Option<u64>,
         settings: &ServerSettings,
     ) -> Result<(Answer, Option<Answer>), Error> {
-        let lib = self.library.clone();
+        let lib = self.library();
         let question = question.to_string();
         let screening = screening.clone();
         let opts = AskOptions {
@@ -144,7 +147,7 @@ impl Data {
 
     /// Screens a question (the encoder's net may run), on the bounded pool.
     pub async fn screen(&self, question: &str) -> Result<Screening, Error> {
-        let lib = self.library.clone();
+        let lib = self.library();
         let question = question.to_string();
         self.on_pool(move || lib.screen(&question)).await
     }

@@ -155,6 +155,10 @@ pub struct Library {
     live: ArcSwap<LiveView>,
     /// The one writer of the live index (created with the first server article).
     writer: Mutex<Option<LiveIndex>>,
+    /// How it was opened (to reopen it after a re-index).
+    config: LibraryConfig,
+    /// The index generation it opened (`None` in memory).
+    generation: Option<String>,
 }
 
 impl Library {
@@ -219,6 +223,14 @@ impl Library {
             build_time: started.elapsed(),
             live: ArcSwap::from_pointee(LiveView::default()),
             writer: Mutex::new(None),
+            generation: config
+                .index_dir
+                .as_deref()
+                .and_then(crate::search::generations::current_generation),
+            config: LibraryConfig {
+                force_rebuild: false,
+                ..config.clone()
+            },
         })
     }
 
@@ -245,6 +257,20 @@ impl Library {
     /// Whether the index was reused or built on open, and how long that took.
     pub fn index_status(&self) -> (Opened, Duration) {
         (self.opened, self.build_time)
+    }
+
+    /// How this library was opened.
+    pub fn config(&self) -> &LibraryConfig {
+        &self.config
+    }
+
+    /// Whether the index folder now holds another generation than the one this library
+    /// opened (`cairn index` ran).
+    pub fn reindexed(&self) -> bool {
+        match &self.config.index_dir {
+            Some(dir) => crate::search::generations::current_generation(dir) != self.generation,
+            None => false,
+        }
     }
 
     /// Whether semantic matching is on (a sentence encoder is loaded).

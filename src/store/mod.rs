@@ -467,13 +467,7 @@ impl Store {
     ) -> Result<Change, ArticleWriteError> {
         let mut tx = self.begin_write().await?;
         self.serialise_changes(&mut tx).await?;
-        let before: Option<String> =
-            sqlx::query("SELECT markdown FROM articles WHERE server_id = $1 AND article_id = $2")
-                .bind(id_i64(server))
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| r.get(0));
+        let before = markdown_in(&mut tx, server, id).await?;
         match (write, &before) {
             (Write::Add, Some(_)) => return Err(ArticleWriteError::Exists(id.to_string())),
             (Write::Edit | Write::Review, None) => {
@@ -510,13 +504,7 @@ impl Store {
     ) -> Result<Change, ArticleWriteError> {
         let mut tx = self.begin_write().await?;
         self.serialise_changes(&mut tx).await?;
-        let before: Option<String> =
-            sqlx::query("SELECT markdown FROM articles WHERE server_id = $1 AND article_id = $2")
-                .bind(id_i64(server))
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| r.get(0));
+        let before = markdown_in(&mut tx, server, id).await?;
         if before.is_none() {
             return Err(ArticleWriteError::Missing(id.to_string()));
         }
@@ -599,6 +587,22 @@ impl Store {
             .await?;
         Ok(row.try_get::<Option<i64>, _>(0)?.unwrap_or(0))
     }
+}
+
+/// An article's Markdown as this transaction sees it.
+async fn markdown_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    server: u64,
+    id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    Ok(
+        sqlx::query("SELECT markdown FROM articles WHERE server_id = $1 AND article_id = $2")
+            .bind(id_i64(server))
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|r| r.get(0)),
+    )
 }
 
 fn sum(r: &AnyRow, i: usize) -> i64 {

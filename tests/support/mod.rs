@@ -308,6 +308,7 @@ impl DiscordDouble {
             .env("CAIRN_LOG", log)
             // These tests are about the bot, not the optional encoder: keep start-up quick.
             .env_remove("CAIRN_MODEL")
+            .env_remove("CAIRN_DATABASE_URL")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true);
