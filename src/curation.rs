@@ -119,6 +119,7 @@ impl Curator {
         }
         apply(&self.library(), live).await?;
         *seen = last;
+        tracing::info!("applied {} change(s) from the store", touched.len());
         Ok(touched.len())
     }
 

@@ -108,6 +108,7 @@ impl Bot {
                 attempts: 3,
                 backoff: Duration::from_millis(50),
             },
+            shards: None,
         }
     }
 
@@ -1227,9 +1228,7 @@ impl Bot {
         };
         let mut i = support::as_member(base, USER_ID, "sam", permissions);
         if let Some(g) = guild {
-            i["guild_id"] = json!(g.to_string());
-            i["data"]["guild_id"] = json!(g.to_string());
-            i["channel"]["guild_id"] = json!(g.to_string());
+            i = in_guild(i, g);
         }
         self.double.send_interaction(i.clone()).await.unwrap();
         let cb = self.double.wait_callback(&i, WAIT).await.unwrap();
@@ -1277,6 +1276,16 @@ impl Bot {
         let cb = self.double.wait_callback(&i, WAIT).await.unwrap();
         private_text(self, &i, &cb).await
     }
+}
+
+/// The same interaction, in another server.
+fn in_guild(mut i: Value, guild: u64) -> Value {
+    i["guild_id"] = json!(guild.to_string());
+    if i["data"]["guild_id"].is_string() {
+        i["data"]["guild_id"] = json!(guild.to_string());
+    }
+    i["channel"]["guild_id"] = json!(guild.to_string());
+    i
 }
 
 /// The private reply to an interaction: a type-4 message, or a private deferral edited.
@@ -1688,6 +1697,103 @@ async fn cairn_index_beside_cairn_serve_is_seen_by_the_next_answer() {
         assert!(logs.contains("the library was reloaded"), "{logs}");
         assert!(!logs.contains("ERROR"), "{logs}");
         assert_eq!(double.spec_violations(), Vec::<String>::new());
+    })
+    .await;
+}
+
+/// A server on shard 1 of a 4-shard bot (the first process's) and on shard 1 of a 2-shard bot
+/// (the second process's): `(id >> 22) % shards`.
+const MOVING_GUILD: u64 = 1_100_000_000_005_373_957;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sharded_processes_on_one_database_agree() {
+    within(async {
+        let double = DiscordDouble::start().await;
+        // PostgreSQL when available (as in CI); otherwise one SQLite file both processes open.
+        let dbs = common::TestDatabases::new().await;
+        let url = dbs.urls.last().unwrap().clone();
+        let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let serve = |n: usize, total: &str, range: &str| {
+            let mut cmd = double.cairn_serve(
+                env!("CARGO_BIN_EXE_cairn"),
+                &common::corpus_dir(),
+                dirs[n].path(),
+                "info",
+            );
+            cmd.args(["--shards", total, "--shard-range", range])
+                .env("CAIRN_DATABASE_URL", &url)
+                .env("CAIRN_COOLDOWN_SECS", "0");
+            Running::spawn(cmd)
+        };
+
+        // Four shards, two per process.
+        let one = serve(0, "4", "0..2");
+        let two = serve(1, "4", "2..4");
+        double.wait_shards(4, WAIT).await.unwrap();
+        let mut shards = double.identified_shards();
+        shards.sort();
+        assert_eq!(shards, [(0, 4), (1, 4), (2, 4), (3, 4)]);
+
+        // A moderator of MOVING_GUILD (shard 1: the first process) adds an article.
+        let add = in_guild(
+            support::as_member(
+                double.slash_sub(
+                    "article",
+                    "add",
+                    json!([
+                        {"name": "evidence", "type": 4, "value": 5},
+                        {"name": "conditions", "type": 3, "value": "mecfs"},
+                        {"name": "published", "type": 3, "value": "2026"},
+                    ]),
+                ),
+                USER_ID,
+                "sam",
+                MODERATOR,
+            ),
+            MOVING_GUILD,
+        );
+        double.send_interaction(add.clone()).await.unwrap();
+        let modal = double.wait_callback(&add, WAIT).await.unwrap();
+        assert_eq!(callback_type(&modal), 9);
+        let custom_id = modal.body.as_ref().unwrap()["data"]["custom_id"].as_str().unwrap().to_string();
+        let submit = in_guild(double.modal_submit(&custom_id, &WALKING), MOVING_GUILD);
+        double.send_interaction(submit.clone()).await.unwrap();
+        let (_, saved) = edit_of(&double, &submit, 1).await;
+        assert_eq!(saved["embeds"][0]["title"], "Article added", "{saved}");
+        assert!(one.output().contains("article saved"), "the first process saved it");
+        assert!(!two.output().contains("article saved"));
+        // The second process follows the store's change feed.
+        assert!(
+            two.wait_output("applied 1 change(s) from the store", WAIT).await,
+            "{}",
+            two.output()
+        );
+
+        // Re-shard to two shards, one per process: MOVING_GUILD is now the second process's.
+        for p in [one, two] {
+            p.signal(libc::SIGTERM);
+            let (status, out) = p.finish(WAIT).await.expect("stops");
+            assert!(status.success(), "{}", String::from_utf8_lossy(&out));
+        }
+        let one = serve(0, "2", "0..1");
+        let two = serve(1, "2", "1..2");
+        double.wait_shards(2, WAIT).await.unwrap();
+        let i = in_guild(
+            double.slash("ask", json!([{"name": "question", "type": 3, "value": "when does the axolotl walking group meet"}])),
+            MOVING_GUILD,
+        );
+        double.send_interaction(i.clone()).await.unwrap();
+        let (_, answer) = edit_of(&double, &i, 1).await;
+        assert!(cited_titles(&answer)[0].contains("axolotl walking group"), "{answer}");
+        let guild = format!("guild={MOVING_GUILD}");
+        assert!(two.output().contains(&guild), "the second process answered: {}", two.output());
+        assert!(!one.output().contains(&guild));
+        for p in [one, two] {
+            p.signal(libc::SIGTERM);
+            p.finish(WAIT).await.expect("stops");
+        }
+        assert_eq!(double.spec_violations(), Vec::<String>::new());
+        dbs.drop_all().await;
     })
     .await;
 }

@@ -137,6 +137,13 @@ pub struct ServeArgs {
     /// Where an older cairn kept `feedback.json` (imported into the database once).
     #[arg(long, env = "CAIRN_DATA", default_value = "data")]
     pub data: PathBuf,
+    /// Run a bot of N shards (Discord requires sharding from 2,500 servers). Several processes
+    /// can share one PostgreSQL database, each running a `--shard-range`.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u32>,
+    /// Which of the shards this process runs, e.g. `0..2` (default: all of them).
+    #[arg(long, value_name = "A..B", requires = "shards")]
+    pub shard_range: Option<String>,
     /// Log filter, e.g. `info` or `cairn=debug,serenity=warn`.
     #[arg(
         long,
@@ -397,13 +404,22 @@ fn topics(paths: &Paths) -> anyhow::Result<ExitCode> {
 }
 
 fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let config = match crate::discord::BotConfig::from_env() {
+    let mut config = match crate::discord::BotConfig::from_env() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(ExitCode::from(2));
         }
     };
+    if let Some(total) = args.shards {
+        match crate::discord::Shards::parse(total, args.shard_range.as_deref()) {
+            Ok(s) => config.shards = Some(s),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
     let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
         .map_err(|e| anyhow::anyhow!("CAIRN_LOG `{}` is not a valid log filter: {e}", args.log))?;
     init_logging(filter);

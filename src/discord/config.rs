@@ -26,6 +26,49 @@ pub struct BotConfig {
     pub cooldown: Duration,
     /// How command registration is retried before the bot gives up and exits.
     pub registration: Retry,
+    /// Run only these shards of a bot with this many (`None`: one shard, the whole bot).
+    pub shards: Option<Shards>,
+}
+
+/// Which shards this process runs: `range` of `total`. Discord sends a server's events to
+/// shard `(guild_id >> 22) % total`; several processes each run a range against one database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shards {
+    pub total: u32,
+    pub range: std::ops::Range<u32>,
+}
+
+impl Shards {
+    /// `--shards N` with an optional `--shard-range A..B` (default: all N), checked.
+    pub fn parse(total: u32, range: Option<&str>) -> Result<Shards, String> {
+        if total == 0 {
+            return Err("--shards must be at least 1".into());
+        }
+        let range = match range {
+            None => 0..total,
+            Some(text) => {
+                let (a, b) = text
+                    .split_once("..")
+                    .ok_or_else(|| format!("--shard-range must look like 0..2, not `{text}`"))?;
+                let a: u32 = a
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("--shard-range: `{a}` is not a shard number"))?;
+                let b: u32 = b
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("--shard-range: `{b}` is not a shard number"))?;
+                a..b
+            }
+        };
+        if range.start >= range.end || range.end > total {
+            return Err(format!(
+                "--shard-range {}..{} must name at least one shard, within 0..{total}",
+                range.start, range.end
+            ));
+        }
+        Ok(Shards { total, range })
+    }
 }
 
 /// Attempts, and the first pause between them (doubling each time).
@@ -55,6 +98,7 @@ impl fmt::Debug for BotConfig {
             .field("moderator_channels", &self.moderator_channels)
             .field("cooldown", &self.cooldown)
             .field("registration", &self.registration)
+            .field("shards", &self.shards)
             .finish()
     }
 }
@@ -135,6 +179,7 @@ impl BotConfig {
             moderator_channels,
             cooldown,
             registration: Retry::default(),
+            shards: None,
         })
     }
 
@@ -181,6 +226,21 @@ fn parse_channels(value: &str, guild: Option<u64>) -> Option<HashMap<u64, u64>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shard_ranges_are_checked() {
+        assert_eq!(Shards::parse(4, Some("2..4")).unwrap().range, 2..4);
+        assert_eq!(Shards::parse(2, None).unwrap().range, 0..2);
+        for (n, r) in [
+            (0, None),
+            (4, Some("3..3")),
+            (4, Some("2..5")),
+            (4, Some("a..b")),
+            (4, Some("2-4")),
+        ] {
+            assert!(Shards::parse(n, r).is_err(), "{n} {r:?}");
+        }
+    }
     use std::collections::HashMap;
 
     const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB";

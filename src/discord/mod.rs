@@ -11,7 +11,7 @@ mod curate;
 pub mod render;
 mod state;
 
-pub use config::{BotConfig, ConfigError, Retry};
+pub use config::{BotConfig, ConfigError, Retry, Shards};
 
 use crate::curation::Curator;
 use poise::serenity_prelude as serenity;
@@ -61,6 +61,7 @@ pub async fn run(
     let moderator_channels = config.moderator_channels.clone();
     let loopback_attachments = config.api_proxy.is_some();
     let retry = config.registration;
+    let shard_plan = config.shards.clone();
     // Other processes' changes to servers' articles (and this one's) reach the live library.
     let follower = tokio::spawn(curator.clone().follow(std::future::pending()));
     let bot_curator = curator.clone();
@@ -112,8 +113,22 @@ pub async fn run(
     let shards = client.shard_manager.clone();
     // Whatever state the client is in (connecting, retrying, connected), a shutdown or a fatal
     // error ends it: the client's future is dropped rather than awaited.
+    let start = async {
+        match &shard_plan {
+            Some(s) => {
+                tracing::info!(
+                    total = s.total,
+                    first = s.range.start,
+                    last = s.range.end - 1,
+                    "starting shards"
+                );
+                client.start_shard_range(s.range.clone(), s.total).await
+            }
+            None => client.start().await,
+        }
+    };
     let outcome = tokio::select! {
-        result = client.start() => result.map_err(BotError::from),
+        result = start => result.map_err(BotError::from),
         () = shutdown => {
             tracing::info!("shutting down");
             Ok(())

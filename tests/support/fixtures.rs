@@ -108,14 +108,19 @@ pub fn dispatch(seq: u64, event: &str, d: Value) -> Value {
     json!({"op": 0, "s": seq, "t": event, "d": d})
 }
 
-pub fn ready(session_id: &str, resume_url: &str) -> Value {
+/// READY for shard `shard` of `total`, listing the guilds (ids) on that shard.
+pub fn ready(session_id: &str, resume_url: &str, shard: (u64, u64), guilds: &[u64]) -> Value {
+    let guilds: Vec<Value> = guilds
+        .iter()
+        .map(|g| json!({"id": g.to_string(), "unavailable": true}))
+        .collect();
     json!({
         "v": 10,
         "user": current_user(),
-        "guilds": [{"id": GUILD_ID.to_string(), "unavailable": true}],
+        "guilds": guilds,
         "session_id": session_id,
         "resume_gateway_url": resume_url,
-        "shard": [0, 1],
+        "shard": [shard.0, shard.1],
         "application": {"id": APP_ID.to_string(), "flags": 0},
         "private_channels": [],
         "relationships": [],

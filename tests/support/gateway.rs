@@ -42,18 +42,32 @@ pub fn encode(frame: &Value) -> Result<String, String> {
     }
 }
 
-/// Queue a dispatch on the live connection with the session's next sequence number.
-/// Fails (sending nothing) if no connection is live or the frame would not parse.
+/// Queue a dispatch on the live connection of the shard Discord would use: the shard of the
+/// event's `guild_id` (`(guild_id >> 22) % shards`), or shard 0 for an event without one.
+/// Fails (sending nothing) if that shard has no live connection or the frame would not parse.
 pub fn dispatch(st: &mut State, event: &str, d: Value) -> Result<u64, String> {
-    let gw = &mut st.gateway;
-    let Some((_, tx)) = gw.current.as_ref().filter(|_| gw.live) else {
-        return Err("no live gateway connection (not identified/resumed yet)".into());
+    let shard = d["guild_id"]
+        .as_str()
+        .and_then(|g| g.parse::<u64>().ok())
+        .map_or(0, |g| st.gateway.shard_of(g));
+    dispatch_to(st, shard, event, d)
+}
+
+/// Queue a dispatch on one shard's live connection with its session's next sequence number.
+pub fn dispatch_to(st: &mut State, shard: u64, event: &str, d: Value) -> Result<u64, String> {
+    let Some(session) = st.gateway.shards.get_mut(&shard) else {
+        return Err(format!("shard {shard} never connected"));
     };
-    let seq = gw.seq + 1;
+    let Some((_, tx)) = session.current.as_ref().filter(|_| session.live) else {
+        return Err(format!(
+            "no live gateway connection for shard {shard} (not identified/resumed yet)"
+        ));
+    };
+    let seq = session.seq + 1;
     let text = encode(&fixtures::dispatch(seq, event, d))?;
     tx.send(Outbound::Frame(text))
         .map_err(|_| "the gateway connection is closing".to_string())?;
-    gw.seq = seq;
+    session.seq = seq;
     Ok(seq)
 }
 
@@ -66,15 +80,11 @@ fn push(tx: &mpsc::UnboundedSender<Outbound>, frame: &Value) -> Result<(), Strin
 
 async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
     let (tx, mut rx) = mpsc::unbounded_channel::<Outbound>();
+    // Which shard a connection serves is known at IDENTIFY or RESUME.
     let conn = {
         let mut st = shared.lock();
-        let gw = &mut st.gateway;
-        gw.connections += 1;
-        if let Some((_, old)) = gw.current.replace((gw.connections, tx.clone())) {
-            let _ = old.send(Outbound::Drop);
-        }
-        gw.live = false;
-        gw.connections
+        st.gateway.connections += 1;
+        st.gateway.connections
     };
     shared.notify();
     if let Err(e) = push(&tx, &fixtures::hello(HEARTBEAT_INTERVAL_MS)) {
@@ -110,13 +120,25 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
     drop(socket);
     {
         let mut st = shared.lock();
-        let gw = &mut st.gateway;
-        if gw.current.as_ref().is_some_and(|(c, _)| *c == conn) {
-            gw.current = None;
-            gw.live = false;
+        for session in st.gateway.shards.values_mut() {
+            if session.current.as_ref().is_some_and(|(c, _)| *c == conn) {
+                session.current = None;
+                session.live = false;
+            }
         }
     }
     shared.notify();
+}
+
+/// Makes `conn` the live connection of `shard`, hanging up the shard's previous one.
+fn attach(st: &mut State, shard: u64, conn: usize, tx: &mpsc::UnboundedSender<Outbound>) {
+    let session = st.gateway.shards.entry(shard).or_default();
+    if let Some((old_conn, old)) = session.current.replace((conn, tx.clone())) {
+        if old_conn != conn {
+            let _ = old.send(Outbound::Drop);
+        }
+    }
+    session.live = true;
 }
 
 fn token_ok(t: &Value) -> bool {
@@ -151,30 +173,50 @@ fn on_payload(shared: &Shared, conn: usize, tx: &mpsc::UnboundedSender<Outbound>
                 error = Some("gateway: IDENTIFY with a token other than TOKEN".to_string());
                 let _ = tx.send(Outbound::Close(4004, "Authentication failed.".into()));
             } else {
-                let gw = &mut st.gateway;
+                let shard = d["shard"][0].as_u64().unwrap_or(0);
+                let total = d["shard"][1].as_u64().unwrap_or(1).max(1);
+                st.gateway.total_shards = total;
+                st.gateway.identified_shards.push((shard, total));
+                attach(&mut st, shard, conn, tx);
                 let session_id = format!("session-{conn}-{}", shared.next_id());
-                gw.session_id = Some(session_id.clone());
-                gw.seq = 0;
-                gw.live = true;
-                gw.readies += 1;
+                let session = st.gateway.shards.entry(shard).or_default();
+                session.session_id = Some(session_id.clone());
+                session.seq = 0;
+                st.gateway.readies += 1;
                 let resume_url = shared.ws_url();
-                for (event, body) in [
-                    ("READY", fixtures::ready(&session_id, &resume_url)),
-                    ("GUILD_CREATE", fixtures::guild_create()),
-                ] {
-                    if let Err(e) = dispatch(&mut st, event, body) {
+                let own = st.gateway.shard_of(fixtures::GUILD_ID) == shard;
+                let guilds: Vec<u64> = if own {
+                    vec![fixtures::GUILD_ID]
+                } else {
+                    Vec::new()
+                };
+                let mut events = vec![(
+                    "READY",
+                    fixtures::ready(&session_id, &resume_url, (shard, total), &guilds),
+                )];
+                if own {
+                    events.push(("GUILD_CREATE", fixtures::guild_create()));
+                }
+                for (event, body) in events {
+                    if let Err(e) = dispatch_to(&mut st, shard, event, body) {
                         error = Some(format!("double bug: {e}"));
                     }
                 }
             }
         }
         Some(6) => {
-            let known = st.gateway.session_id.is_some()
-                && d["session_id"].as_str() == st.gateway.session_id.as_deref();
-            if known && token_ok(&d["token"]) {
-                st.gateway.live = true;
+            let shard = st
+                .gateway
+                .shards
+                .iter()
+                .find(|(_, s)| {
+                    s.session_id.is_some() && d["session_id"].as_str() == s.session_id.as_deref()
+                })
+                .map(|(id, _)| *id);
+            if let (Some(shard), true) = (shard, token_ok(&d["token"])) {
+                attach(&mut st, shard, conn, tx);
                 st.gateway.resumes += 1;
-                if let Err(e) = dispatch(&mut st, "RESUMED", serde_json::json!({})) {
+                if let Err(e) = dispatch_to(&mut st, shard, "RESUMED", serde_json::json!({})) {
                     error = Some(format!("double bug: {e}"));
                 }
             } else {

@@ -106,7 +106,7 @@ impl DiscordDouble {
     pub async fn wait_ready(&self, timeout: Duration) -> anyhow::Result<()> {
         self.shared
             .wait_for(timeout, |st| {
-                (st.gateway.readies > 0 && st.gateway.live).then_some(())
+                (st.gateway.readies > 0 && st.gateway.any_live()).then_some(())
             })
             .await
             .ok_or_else(|| self.timeout_error("READY (IDENTIFY received)", timeout))
@@ -142,7 +142,7 @@ impl DiscordDouble {
 
     async fn wait_live(&self) -> anyhow::Result<()> {
         self.shared
-            .wait_for(SESSION_WAIT, |st| st.gateway.live.then_some(()))
+            .wait_for(SESSION_WAIT, |st| st.gateway.any_live().then_some(()))
             .await
             .ok_or_else(|| self.timeout_error("a live gateway session", SESSION_WAIT))
     }
@@ -364,13 +364,28 @@ impl DiscordDouble {
     pub async fn drop_gateway(&self) {
         {
             let mut st = self.shared.lock();
-            if let Some((_, tx)) = st.gateway.current.take() {
-                let _ = tx.send(Outbound::Drop);
+            for session in st.gateway.shards.values_mut() {
+                if let Some((_, tx)) = session.current.take() {
+                    let _ = tx.send(Outbound::Drop);
+                }
+                session.live = false;
             }
-            st.gateway.live = false;
         }
         self.shared.notify();
         tokio::task::yield_now().await;
+    }
+
+    /// Waits until `n` shards have live sessions (a sharded bot, or several processes).
+    pub async fn wait_shards(&self, n: usize, timeout: Duration) -> anyhow::Result<()> {
+        self.shared
+            .wait_for(timeout, |st| (st.gateway.live_shards() >= n).then_some(()))
+            .await
+            .ok_or_else(|| self.timeout_error(&format!("{n} live shards"), timeout))
+    }
+
+    /// The `(shard, total)` of every IDENTIFY so far.
+    pub fn identified_shards(&self) -> Vec<(u64, u64)> {
+        self.shared.lock().gateway.identified_shards.clone()
     }
 
     /// WebSocket connections accepted so far.
@@ -501,7 +516,7 @@ impl DiscordDouble {
              READY sent: {}\n  requests: {requests:#?}\n  spec violations: {:#?}\n  protocol \
              errors: {:#?}",
             st.gateway.connections,
-            st.gateway.live,
+            st.gateway.live_shards(),
             st.gateway.readies,
             st.violations,
             st.protocol_errors,

@@ -71,21 +71,49 @@ pub enum Outbound {
     Drop,
 }
 
+/// One shard's session: its live connection, session id and sequence numbers.
 #[derive(Default)]
-pub struct GatewayState {
-    pub connections: usize,
+pub struct ShardSession {
     /// The live connection: its number and its outbound queue.
     pub current: Option<(usize, mpsc::UnboundedSender<Outbound>)>,
     /// The current connection has identified or resumed and may receive dispatches.
     pub live: bool,
     pub session_id: Option<String>,
     pub seq: u64,
+}
+
+#[derive(Default)]
+pub struct GatewayState {
+    pub connections: usize,
+    /// Each shard's session, by shard id (an unsharded bot is shard 0 of 1).
+    pub shards: std::collections::BTreeMap<u64, ShardSession>,
+    /// How many shards the bot said it runs (from IDENTIFY's `shard`; 1 when absent).
+    pub total_shards: u64,
     pub readies: usize,
     pub resumes: usize,
     /// The `intents` of every IDENTIFY.
     pub intents: Vec<u64>,
+    /// The `shard` of every IDENTIFY, as (id, total).
+    pub identified_shards: Vec<(u64, u64)>,
     /// Every payload the bot sent over the gateway, in order.
     pub received: Vec<Value>,
+}
+
+impl GatewayState {
+    /// The shard Discord sends a guild's events to: `(guild_id >> 22) % shards`.
+    pub fn shard_of(&self, guild: u64) -> u64 {
+        (guild >> 22) % self.total_shards.max(1)
+    }
+
+    /// Whether any shard has a live session.
+    pub fn any_live(&self) -> bool {
+        self.shards.values().any(|s| s.live)
+    }
+
+    /// How many shards have a live session.
+    pub fn live_shards(&self) -> usize {
+        self.shards.values().filter(|s| s.live).count()
+    }
 }
 
 #[derive(Default)]
