@@ -8,7 +8,7 @@ pub fn statement(cooldown_secs: u64) -> Vec<(&'static str, String)> {
     vec![
         (
             "Your questions",
-            "Never written down: not to a database, a file or a log. A question is held in memory for 15 minutes so that the buttons under its answer work, then forgotten; a restart forgets it at once.".into(),
+            "Never written down: not to a database, a file or a log, and not kept in memory either once it is answered. The buttons under an answer keep the answer you were shown (the articles and excerpts) in memory for 15 minutes, never your question; a restart forgets them at once.".into(),
         ),
         (
             "Who asked",
@@ -16,7 +16,7 @@ pub fn statement(cooldown_secs: u64) -> Vec<(&'static str, String)> {
         ),
         (
             "Feedback",
-            "\"Helpful\" and \"Not helpful\" are counted per article, so moderators can see which articles need work. The counts never say who voted or what was asked.".into(),
+            "\"Helpful\" and \"Not helpful\" are counted per article in each server, so its moderators can see which articles need work. The counts never say who voted or what was asked.".into(),
         ),
         (
             "Logs",

@@ -151,6 +151,11 @@ impl Store {
     /// `postgres://` URL, a `sqlite://` URL, or a plain file path for SQLite.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
+        // An empty CAIRN_DATABASE_URL= (as in .env.example) means the default.
+        let url = match url.trim() {
+            "" => DEFAULT_DATABASE,
+            u => u,
+        };
         let (backend, connect, shown) =
             if url.starts_with("postgres://") || url.starts_with("postgresql://") {
                 (Backend::Postgres, url.to_string(), hide_password(url))
