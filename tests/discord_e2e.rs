@@ -53,23 +53,17 @@ struct Bot {
     curator: Arc<Curator>,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), cairn::discord::BotError>>,
-    _db: Option<tempfile::TempDir>,
+    dbs: Option<common::TestDatabases>,
 }
 
-/// A curator over `lib` on a fresh SQLite database (or `url`), with this cooldown by default.
+/// A curator over `lib` on a fresh database (PostgreSQL when `CAIRN_TEST_POSTGRES_URL` is set,
+/// else SQLite), with this cooldown by default.
 async fn curator_on(
     lib: Library,
-    url: Option<&str>,
     cooldown: Duration,
-) -> (Arc<Curator>, Option<tempfile::TempDir>) {
-    let (dir, url) = match url {
-        Some(u) => (None, u.to_string()),
-        None => {
-            let dir = tempfile::tempdir().unwrap();
-            let url = dir.path().join("cairn.db").display().to_string();
-            (Some(dir), url)
-        }
-    };
+) -> (Arc<Curator>, Option<common::TestDatabases>) {
+    let dbs = common::TestDatabases::new().await;
+    let url = dbs.urls.last().unwrap().clone();
     let store = Store::open(&url).await.expect("the store opens");
     let defaults = ServerSettings {
         country: Some("GB".into()),
@@ -77,7 +71,7 @@ async fn curator_on(
         ..ServerSettings::default()
     };
     let curator = Curator::open(store, Arc::new(lib), defaults).await.unwrap();
-    (Arc::new(curator), dir)
+    (Arc::new(curator), Some(dbs))
 }
 
 impl Bot {
@@ -133,15 +127,15 @@ impl Bot {
 
     /// Runs the bot with `config` in the background, on a fresh SQLite store.
     async fn run(double: DiscordDouble, config: BotConfig, lib: Library) -> Bot {
-        let (curator, db) = curator_on(lib, None, config.cooldown).await;
-        Bot::run_with(double, config, curator, db)
+        let (curator, dbs) = curator_on(lib, config.cooldown).await;
+        Bot::run_with(double, config, curator, dbs)
     }
 
     fn run_with(
         double: DiscordDouble,
         config: BotConfig,
         curator: Arc<Curator>,
-        db: Option<tempfile::TempDir>,
+        dbs: Option<common::TestDatabases>,
     ) -> Bot {
         capture_logs();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -153,7 +147,7 @@ impl Bot {
             curator,
             stop: Some(stop),
             task,
-            _db: db,
+            dbs,
         }
     }
 
@@ -214,6 +208,10 @@ impl Bot {
             .await
             .expect("the bot shuts down");
         assert!(result.unwrap().is_ok());
+        self.curator.store.close().await;
+        if let Some(dbs) = self.dbs.take() {
+            dbs.drop_all().await;
+        }
     }
 }
 
@@ -797,7 +795,7 @@ async fn a_bot_that_cannot_register_its_commands_exits_with_one_clear_line() {
             double.fail_next("PUT", "/commands", 403);
         }
         let config = Bot::config(&double, Duration::ZERO);
-        let (curator, _db) = curator_on(lexical_library(), None, Duration::ZERO).await;
+        let (curator, _dbs) = curator_on(lexical_library(), Duration::ZERO).await;
         let run = cairn::discord::run(config, curator, std::future::pending());
         let result = tokio::time::timeout(WAIT, run)
             .await
@@ -1450,6 +1448,48 @@ async fn moderators_run_their_servers_library_from_discord() {
             "who changed it: {text}"
         );
 
+        // Autocomplete offers it in its server only.
+        let typed = |guild: u64| {
+            in_guild(
+                bot.double.autocomplete_sub(
+                    "article",
+                    "show",
+                    json!([{"name": "id", "type": 3, "value": "axolotl", "focused": true}]),
+                ),
+                guild,
+            )
+        };
+        for (guild, expected) in [(GUILD_ID, 1), (OTHER_GUILD, 0)] {
+            let i = typed(guild);
+            bot.double.send_interaction(i.clone()).await.unwrap();
+            let cb = bot.double.wait_callback(&i, WAIT).await.unwrap();
+            let choices = cb.body.unwrap()["data"]["choices"]
+                .as_array()
+                .unwrap()
+                .len();
+            assert_eq!(choices, expected, "autocomplete in {guild}");
+        }
+
+        // A review records today's date and the reviewer.
+        let (title, text) = bot
+            .private_reply("article", "review", id_opt.clone(), MODERATOR)
+            .await;
+        assert_eq!(title, "Review recorded", "{text}");
+        let today = chrono::Local::now().date_naive();
+        assert!(text.contains(&today.to_string()), "{text}");
+        let stored = bot
+            .curator
+            .store
+            .article(GUILD_ID, "the-axolotl-walking-group")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            stored.markdown.contains(&format!("reviewed = {today}")),
+            "{}",
+            stored.markdown
+        );
+
         // A moderator of another server cannot see or touch it.
         let (i, other) = bot
             .sub_as(
@@ -1515,7 +1555,7 @@ async fn moderators_run_their_servers_library_from_discord() {
             .await
             .unwrap();
         let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
-        assert_eq!(actions, ["add", "edit", "remove"]);
+        assert_eq!(actions, ["add", "edit", "review", "remove"]);
         assert!(history.iter().all(|h| h.actor == USER_ID));
         bot.stop().await;
     })
@@ -1617,6 +1657,25 @@ async fn admins_configure_their_server() {
         bot.private_reply("config", "set", set("answers", "private"), ADMIN).await;
         let (_, cb, _) = bot.ask("what is pacing").await;
         assert_eq!(callback_flags(&cb) & 64, 64, "answers are private by default now");
+
+        // Answers only in the chosen channels; a crisis is answered wherever it is written.
+        let (_, text) = bot
+            .private_reply("config", "set", set("channels", &format!("<#{MOD_CHANNEL_ID}>")), ADMIN)
+            .await;
+        assert!(text.contains(&format!("<#{MOD_CHANNEL_ID}>")), "{text}");
+        let (_, cb) = bot
+            .slash("ask", json!([{"name": "question", "type": 3, "value": "what is pacing"}]))
+            .await;
+        assert_eq!(callback_type(&cb), 4);
+        let note = cb.body.as_ref().unwrap()["data"]["content"].as_str().unwrap().to_string();
+        assert!(note.contains("answers in"), "{note}");
+        let (_, cb) = bot
+            .slash("ask", json!([{"name": "question", "type": 3, "value": "i want to kill myself"}]))
+            .await;
+        assert_eq!(callback_type(&cb), 5, "a crisis is answered in any channel");
+        assert_eq!(callback_flags(&cb) & 64, 64);
+        bot.private_reply("config", "reset", json!([{"name": "setting", "type": 3, "value": "channels"}]), ADMIN)
+            .await;
 
         // Another server's settings are its own.
         assert_eq!(bot.curator.settings(OTHER_GUILD).await.unwrap(), bot.curator.defaults);
