@@ -7,7 +7,7 @@ use crate::corpus::{Article, Condition, Evidence};
 use crate::safety::{Helpline, Screening};
 use crate::search::Analysis;
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::ops::Range;
 
@@ -18,7 +18,7 @@ pub const DEFAULT_DISCLAIMER: &str = "cairn is a librarian, not a clinician: the
 pub const MAX_EXCERPT_CHARS: usize = 420;
 
 /// What a question gets back.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Answer {
     pub citations: Vec<Citation>,
     /// Position of the first citation among all matches (for paging).
@@ -57,7 +57,7 @@ impl Answer {
 }
 
 /// One cited excerpt.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Citation {
     pub article_id: String,
     pub title: String,
@@ -69,7 +69,7 @@ pub struct Citation {
     pub reviewed: NaiveDate,
     pub review_overdue: bool,
     pub evidence: Evidence,
-    pub evidence_label: &'static str,
+    pub evidence_label: String,
     pub conditions: Vec<Condition>,
     pub cautions: Vec<String>,
     pub excerpt: String,
@@ -79,7 +79,7 @@ pub struct Citation {
 }
 
 /// Something the reader must see besides the citations.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Notice {
     /// Crisis language: a warm, short message and helplines, shown before anything else.

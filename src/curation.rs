@@ -139,6 +139,9 @@ impl Curator {
                     if let Err(e) = self.sync().await {
                         tracing::warn!(error = %e, "could not follow the store's changes");
                     }
+                    if let Err(e) = self.store.expire_sessions().await {
+                        tracing::warn!(error = %e, "could not remove expired sessions");
+                    }
                 }
             }
         }

@@ -1856,3 +1856,56 @@ async fn two_sharded_processes_on_one_database_agree() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buttons_keep_working_after_the_bot_is_killed_and_restarted() {
+    within(async {
+        let double = DiscordDouble::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let start = || {
+            let mut cmd = double.cairn_serve(
+                env!("CARGO_BIN_EXE_cairn"),
+                &common::corpus_dir(),
+                dir.path(),
+                "info",
+            );
+            cmd.env("CAIRN_COOLDOWN_SECS", "0");
+            Running::spawn(cmd)
+        };
+        let bot = start();
+        double.wait_ready(WAIT).await.unwrap();
+        let answer = ask_through(&double, "what is pacing").await;
+        let more = button(&answer, "More results");
+
+        // Killed without warning (SIGKILL: no clean shutdown), then started again.
+        bot.signal(libc::SIGKILL);
+        bot.finish(WAIT).await.expect("the bot dies");
+        let bot = start();
+        double.wait_shards(1, WAIT).await.unwrap();
+        assert!(
+            bot.wait_output("registered", WAIT).await,
+            "{}",
+            bot.output()
+        );
+
+        let press = double.button(&more, answer.clone());
+        double.send_interaction(press.clone()).await.unwrap();
+        let cb = double.wait_callback(&press, WAIT).await.unwrap();
+        // Who asked is not kept across a restart, so the next page comes privately.
+        assert_eq!(callback_type(&cb), 5);
+        assert_eq!(callback_flags(&cb) & 64, 64);
+        let (_, page) = edit_of(&double, &press, 1).await;
+        let title = page["embeds"][0]["title"].as_str().unwrap_or("");
+        assert!(
+            title.contains("results 4-"),
+            "the second page after a restart: {page}"
+        );
+        // The session holds the answer's pages, never the question.
+        let db = std::fs::read(dir.path().join("data/cairn.db")).unwrap();
+        assert!(!String::from_utf8_lossy(&db).contains("what is pacing"));
+        bot.signal(libc::SIGTERM);
+        bot.finish(WAIT).await.expect("stops");
+        assert_eq!(double.spec_violations(), Vec::<String>::new());
+    })
+    .await;
+}

@@ -4,7 +4,7 @@
 
 mod common;
 
-use cairn::store::{ArticleWriteError, Backend, Counts, Store, Write};
+use cairn::store::{ArticleWriteError, Backend, Counts, Store, StoredSession, Write};
 use common::TestDatabases;
 use std::sync::Arc;
 
@@ -244,4 +244,38 @@ async fn bad_database_urls_are_clear_errors() {
         !text.contains("secret"),
         "the password is never shown: {text}"
     );
+}
+
+#[tokio::test]
+async fn sessions_are_kept_until_they_expire() {
+    let dbs = TestDatabases::new().await;
+    for url in &dbs.urls {
+        let store = Store::open(url).await.expect(url);
+        let now = chrono::Utc::now().timestamp();
+        let s = StoredSession {
+            server: 9,
+            page_size: 3,
+            answer: "{\"pages\":1}".into(),
+            anyway: None,
+        };
+        store
+            .put_session(u64::MAX - 5, &s, now + 900)
+            .await
+            .unwrap();
+        store.put_session(2, &s, now - 1).await.unwrap();
+        assert_eq!(
+            store.session(u64::MAX - 5).await.unwrap(),
+            Some(s.clone()),
+            "{url}"
+        );
+        assert_eq!(
+            store.session(2).await.unwrap(),
+            None,
+            "an expired session is gone"
+        );
+        assert_eq!(store.session(3).await.unwrap(), None);
+        assert_eq!(store.expire_sessions().await.unwrap(), 1);
+        store.close().await;
+    }
+    dbs.drop_all().await;
 }

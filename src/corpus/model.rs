@@ -160,6 +160,13 @@ macro_rules! keyword_enum {
                 s.serialize_str(self.key())
             }
         }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let key = String::deserialize(d)?;
+                key.parse().map_err(serde::de::Error::custom)
+            }
+        }
     };
 }
 

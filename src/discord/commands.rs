@@ -117,7 +117,7 @@ pub async fn ask(
         asker: data.sessions.member_key(ctx.author().id.get()),
     };
     let first = session.answer.page(0, settings.citations);
-    let id = data.sessions.insert(session);
+    let id = data.remember(session).await;
     tracing::info!(
         command = "ask",
         guild,

@@ -139,7 +139,7 @@ async fn on_button(
             return super::curate::on_confirm(ctx, data, press, nonce, yes).await
         }
     };
-    let Some(session) = data.sessions.get(session_id) else {
+    let Some(session) = data.session(session_id).await else {
         let msg = CreateInteractionResponseMessage::new()
             .content("These results have expired. Please ask again with /ask.")
             .ephemeral(true)

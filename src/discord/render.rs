@@ -153,7 +153,7 @@ impl EmbedText {
 pub fn citation_field(number: usize, c: &Citation) -> (String, String) {
     let name = format!(
         "{number}. {} · {}",
-        c.evidence_label,
+        &c.evidence_label,
         c.source_name.replace(['*', '_', '`', '~', '|'], "")
     );
     let overdue = if c.review_overdue {
@@ -437,7 +437,7 @@ mod tests {
             reviewed: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
             review_overdue: true,
             evidence: crate::corpus::Evidence::Rct,
-            evidence_label: "Randomised controlled trial",
+            evidence_label: "Randomised controlled trial".into(),
             conditions: Vec::new(),
             cautions: vec!["Careful * _ @here ".repeat(30); 3],
             excerpt: "word *x* ".repeat(60),

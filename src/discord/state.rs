@@ -145,6 +145,57 @@ impl Data {
         .map_err(Error::from)
     }
 
+    /// Keeps a session for its buttons: in this process's memory, and in the store (the
+    /// answer's pages only), so that the buttons still work after a restart. A store that
+    /// cannot be written costs only that.
+    pub async fn remember(&self, session: Session) -> u64 {
+        let id = self.sessions.insert(session.clone());
+        let stored = crate::store::StoredSession {
+            server: session.guild.unwrap_or(0),
+            page_size: session.page_size as u64,
+            answer: serde_json::to_string(&session.answer).unwrap_or_default(),
+            anyway: session
+                .anyway
+                .as_ref()
+                .and_then(|a| serde_json::to_string(a).ok()),
+        };
+        let expires = chrono::Utc::now().timestamp() + SESSION_TTL.as_secs() as i64;
+        if let Err(e) = self.curator.store.put_session(id, &stored, expires).await {
+            tracing::warn!(error = %e, "could not keep a session in the store");
+        }
+        id
+    }
+
+    /// A session by id: from memory, or from the store (after a restart, or from another
+    /// process). A restored session does not know who asked, so every member's "More results"
+    /// is private.
+    pub async fn session(&self, id: u64) -> Option<Session> {
+        if let Some(s) = self.sessions.get(id) {
+            return Some(s);
+        }
+        let stored = match self.curator.store.session(id).await {
+            Ok(s) => s?,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read a session from the store");
+                return None;
+            }
+        };
+        let answer: Answer = serde_json::from_str(&stored.answer).ok()?;
+        let anyway = match &stored.anyway {
+            Some(a) => Some(serde_json::from_str(a).ok()?),
+            None => None,
+        };
+        let session = Session {
+            answer,
+            anyway,
+            page_size: (stored.page_size as usize).clamp(1, 5),
+            guild: Some(stored.server).filter(|&g| g != 0),
+            asker: 0,
+        };
+        self.sessions.restore(id, session.clone());
+        Some(session)
+    }
+
     /// Screens a question (the encoder's net may run), on the bounded pool.
     pub async fn screen(&self, question: &str) -> Result<Screening, Error> {
         let lib = self.library();
@@ -254,6 +305,22 @@ impl Sessions {
         );
         inner.order.push_back((now, id));
         id
+    }
+
+    /// Puts back a session read from the store, under its own id.
+    pub fn restore(&self, id: u64, session: Session) {
+        let now = Instant::now();
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.expire(now);
+        inner.entries.insert(
+            id,
+            Entry {
+                session,
+                created: now,
+                alerted: false,
+            },
+        );
+        inner.order.push_back((now, id));
     }
 
     /// How many sessions and votes are held (for tests).

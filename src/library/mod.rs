@@ -387,7 +387,7 @@ impl Library {
                 reviewed: article.reviewed,
                 review_overdue: article.review_overdue(today),
                 evidence: article.evidence,
-                evidence_label: article.evidence.label(),
+                evidence_label: article.evidence.label().to_string(),
                 conditions: article.conditions.clone(),
                 cautions: article.cautions.clone(),
                 excerpt,

@@ -28,7 +28,7 @@ pub const BUNDLED_RULES: &str = include_str!("../../corpus/safety.toml");
 const MIN_NET_WORDS: usize = 4;
 
 /// What the safety check found in a question. Holds no question text.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Screening {
     /// Crisis language: the reply leads with helplines, privately, and the search is withheld
     /// unless the member asks for it.
@@ -50,7 +50,7 @@ impl Screening {
 }
 
 /// An emergency rule that matched.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Emergency {
     pub group: String,
     /// Completes "If you or someone near you has ... now".

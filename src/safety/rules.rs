@@ -13,7 +13,7 @@ use toml::Spanned;
 const REGEX_SIZE: usize = 64 * 1024 * 1024;
 
 /// A helpline shown in a crisis reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Helpline {
     /// ISO 3166 codes this line serves; `*` is the international directory.
     pub countries: Vec<String>,

@@ -75,6 +75,16 @@ pub struct StoredArticle {
     pub updated_by: u64,
 }
 
+/// A button session as stored: the answer's pages as JSON (never the question, never who
+/// asked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    pub server: u64,
+    pub page_size: u64,
+    pub answer: String,
+    pub anyway: Option<String>,
+}
+
 /// One row of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -565,6 +575,58 @@ impl Store {
                 after: r.get(5),
             })
             .collect())
+    }
+
+    // ---- button sessions ----
+
+    /// Keeps a session until `expires_at` (Unix seconds).
+    pub async fn put_session(
+        &self,
+        id: u64,
+        session: &StoredSession,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (id, server_id, expires_at, page_size, answer, anyway) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
+             expires_at = excluded.expires_at, answer = excluded.answer, anyway = excluded.anyway",
+        )
+        .bind(id_i64(id))
+        .bind(id_i64(session.server))
+        .bind(expires_at)
+        .bind(session.page_size as i64)
+        .bind(&session.answer)
+        .bind(&session.anyway)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A session that has not expired.
+    pub async fn session(&self, id: u64) -> Result<Option<StoredSession>, StoreError> {
+        let row = sqlx::query(
+            "SELECT server_id, page_size, answer, anyway FROM sessions \
+             WHERE id = $1 AND expires_at > $2",
+        )
+        .bind(id_i64(id))
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| StoredSession {
+            server: id_u64(r.get(0)),
+            page_size: r.get::<i64, _>(1) as u64,
+            answer: r.get(2),
+            anyway: r.get(3),
+        }))
+    }
+
+    /// Deletes expired sessions; returns how many.
+    pub async fn expire_sessions(&self) -> Result<u64, StoreError> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now())
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 
     /// Changes after `seq`, in order.
