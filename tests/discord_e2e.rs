@@ -1909,3 +1909,175 @@ async fn buttons_keep_working_after_the_bot_is_killed_and_restarted() {
     })
     .await;
 }
+
+/// The message an interaction's original response holds now, if it was edited yet.
+fn edited_now(double: &DiscordDouble, i: &Value) -> Option<Value> {
+    let path = format!(
+        "/api/v10/webhooks/{APP_ID}/{}/messages/@original",
+        i["token"].as_str().unwrap()
+    );
+    let rec = double
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH" && r.path == path)
+        .last()?;
+    Some(double.message_for(&rec))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_kill_9s_lose_nothing_committed() {
+    let test = async {
+        let double = DiscordDouble::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let dbs = common::TestDatabases::new().await;
+        let url = dbs.urls.last().unwrap().clone();
+        let start = || {
+            let mut cmd = double.cairn_serve(
+                env!("CARGO_BIN_EXE_cairn"),
+                &common::corpus_dir(),
+                dir.path(),
+                "info",
+            );
+            cmd.env("CAIRN_DATABASE_URL", &url)
+                .env("CAIRN_COOLDOWN_SECS", "0");
+            Running::spawn(cmd)
+        };
+        // A small deterministic generator for the moments of the kills.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |bound: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % bound
+        };
+
+        // Killed while it builds its index for the first time.
+        let bot = start();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        bot.signal(libc::SIGKILL);
+        bot.finish(WAIT).await.expect("dies");
+
+        let bot = start();
+        assert!(
+            bot.wait_output("registered", WAIT).await,
+            "{}",
+            bot.output()
+        );
+        let answer = ask_through(&double, "what is pacing").await;
+        let helpful = button(&answer, "Helpful");
+        let shown = answer["embeds"][0]["fields"].as_array().unwrap().len();
+        bot.signal(libc::SIGKILL);
+        bot.finish(WAIT).await.expect("dies");
+
+        let (mut confirmed, mut votes_confirmed, mut votes_sent) = (Vec::new(), 0u64, 0u64);
+        for round in 0..50u64 {
+            let bot = start();
+            assert!(
+                bot.wait_output("registered", WAIT).await,
+                "{}",
+                bot.output()
+            );
+            let id = format!("crash-note-{round}");
+            let markdown = format!(
+                "+++\nid = \"{id}\"\ntitle = \"Crash note {round}\"\nsummary = \"A note.\"\nreviewed = 2026-11-01\nevidence = \"patient-guide\"\nconditions = [\"general\"]\n\n[source]\nname = \"Our group\"\nurl = \"https://example.org/n\"\npublished = \"2026\"\n+++\n\nThe quetzal{round} note is about resting.\n"
+            );
+            let file = double.attachment(&format!("{id}.md"), "text/markdown", markdown.as_bytes());
+            let import = support::as_member(
+                double.slash_sub_with_attachment("article", "import", "file", file, json!([])),
+                USER_ID,
+                "sam",
+                MODERATOR,
+            );
+            double.send_interaction(import.clone()).await.unwrap();
+            let mut presses = Vec::new();
+            for k in 0..2 {
+                let press = support::as_member(
+                    double.button(&helpful, answer.clone()),
+                    5_000 + round * 2 + k,
+                    "member",
+                    PLAIN,
+                );
+                double.send_interaction(press.clone()).await.unwrap();
+                presses.push(press);
+                votes_sent += 1;
+            }
+            tokio::time::sleep(Duration::from_millis(next(400))).await;
+            bot.signal(libc::SIGKILL);
+            bot.finish(WAIT).await.expect("dies");
+            let imported = edited_now(&double, &import)
+                .is_some_and(|m| m["embeds"][0]["title"] == "Article imported");
+            if imported {
+                confirmed.push(id);
+            }
+            for p in &presses {
+                if edited_now(&double, p).is_some_and(|m| {
+                    m["content"]
+                        .as_str()
+                        .is_some_and(|c| c.starts_with("Thank you"))
+                }) {
+                    votes_confirmed += 1;
+                }
+            }
+        }
+        println!(
+            "crash: 52 kill -9s; {} of 50 imports and {votes_confirmed} of {votes_sent} votes were confirmed before their kill",
+            confirmed.len()
+        );
+        assert!(!confirmed.is_empty(), "some writes completed between kills");
+
+        // After the last restart: everything confirmed is there, nothing is half-written.
+        let bot = start();
+        assert!(
+            bot.wait_output("registered", WAIT).await,
+            "{}",
+            bot.output()
+        );
+        let store = Store::open(&url).await.unwrap();
+        let stored = store.articles(Some(GUILD_ID)).await.unwrap();
+        for id in &confirmed {
+            assert!(
+                stored.iter().any(|a| &a.id == id),
+                "{id} was confirmed but is lost"
+            );
+        }
+        let lib = lexical_library();
+        let today = chrono::Local::now().date_naive();
+        for a in &stored {
+            assert!(
+                lib.validate_server_article(&a.markdown, today).is_ok(),
+                "half-written: {}",
+                a.id
+            );
+        }
+        let counts = store.feedback(Some(GUILD_ID)).await.unwrap();
+        let helpful_counts: Vec<u64> = counts.iter().map(|(_, c)| c.helpful).collect();
+        assert_eq!(
+            helpful_counts.len(),
+            shown,
+            "one count per article on the page"
+        );
+        for n in helpful_counts {
+            assert!(
+                n >= votes_confirmed && n <= votes_sent,
+                "{n} votes counted; {votes_confirmed} confirmed, {votes_sent} sent"
+            );
+        }
+        // The index healed and the restarted bot answers from the stored articles.
+        if let Some(last) = stored.last() {
+            let n = last.id.trim_start_matches("crash-note-");
+            let reply = ask_through(&double, &format!("quetzal{n} note")).await;
+            assert!(
+                reply.to_string().contains(&format!("Crash note {n}")),
+                "{reply}"
+            );
+        }
+        bot.signal(libc::SIGTERM);
+        bot.finish(WAIT).await.expect("stops");
+        store.close().await;
+        assert_eq!(double.spec_violations(), Vec::<String>::new());
+        dbs.drop_all().await;
+    };
+    tokio::time::timeout(Duration::from_secs(400), test)
+        .await
+        .expect("the crash test finished within 400 s");
+}
