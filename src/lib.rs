@@ -5,9 +5,13 @@
 //! `discord` render its [`answer::Answer`].
 
 pub mod answer;
+pub mod buttons;
+#[cfg(feature = "app")]
 pub mod cli;
 pub mod corpus;
+#[cfg(feature = "app")]
 pub mod curation;
+#[cfg(feature = "app")]
 pub mod discord;
 pub mod eval;
 pub mod library;
@@ -15,6 +19,7 @@ pub mod privacy;
 pub mod safety;
 pub mod search;
 pub mod settings;
+#[cfg(feature = "app")]
 pub mod store;
 
 pub use answer::{Answer, Citation, Notice};

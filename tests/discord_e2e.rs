@@ -1919,8 +1919,7 @@ fn edited_now(double: &DiscordDouble, i: &Value) -> Option<Value> {
     let rec = double
         .requests()
         .into_iter()
-        .filter(|r| r.method == "PATCH" && r.path == path)
-        .last()?;
+        .rfind(|r| r.method == "PATCH" && r.path == path)?;
     Some(double.message_for(&rec))
 }
 
@@ -2080,4 +2079,64 @@ async fn fifty_kill_9s_lose_nothing_committed() {
     tokio::time::timeout(Duration::from_secs(400), test)
         .await
         .expect("the crash test finished within 400 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_resumes_when_it_may_and_identifies_again_when_it_must() {
+    within(async {
+        let bot = Bot::start_with(lexical_library()).await;
+        assert_eq!(
+            (bot.double.gateway_readies(), bot.double.gateway_resumes()),
+            (1, 0)
+        );
+
+        // op 7 RECONNECT, then op 9 INVALID_SESSION resumable: the bot resumes; op 9 not
+        // resumable: a fresh IDENTIFY. (READY count, RESUMED count) after each.
+        for (frame, expected) in [
+            (json!({"op": 7, "d": null}), (1, 1)),
+            (json!({"op": 9, "d": true}), (1, 2)),
+            (json!({"op": 9, "d": false}), (2, 2)),
+        ] {
+            bot.double.gateway_frame(frame.clone()).await.unwrap();
+            bot.double
+                .wait_sessions(expected.0, expected.1, WAIT)
+                .await
+                .unwrap();
+            let seen = (bot.double.gateway_readies(), bot.double.gateway_resumes());
+            assert_eq!(seen, expected, "after {frame}");
+            bot.ask("what is pacing").await;
+        }
+        let (_, _, answer) = bot.ask("what is pacing").await;
+        assert!(!cited_titles(&answer).is_empty());
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closes_4004_and_4014_end_the_bot_with_an_error_instead_of_retrying() {
+    within(async {
+        for (code, reason) in [
+            (4004, "Authentication failed."),
+            (4014, "Disallowed intent(s)."),
+        ] {
+            let double = DiscordDouble::start().await;
+            let config = Bot::config(&double, Duration::ZERO);
+            let bot = Bot::run(double, config, lexical_library()).await;
+            bot.wait_started().await;
+            bot.double.close_gateway(code, reason).await;
+            let result = tokio::time::timeout(WAIT, bot.task)
+                .await
+                .expect("the bot stops instead of reconnecting forever")
+                .unwrap();
+            let err = result.expect_err("a fatal close is an error");
+            assert!(err.to_string().contains("Discord"), "{err}");
+            assert_eq!(
+                bot.double.gateway_readies(),
+                1,
+                "no second IDENTIFY after {code}"
+            );
+        }
+    })
+    .await;
 }

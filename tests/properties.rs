@@ -55,7 +55,7 @@ proptest! {
 
     #[test]
     fn button_ids_are_parsed_strictly(id in "(cairn:)?[a-z-]{0,12}(:[0-9a-z]{0,22}){0,4}") {
-        if cairn::discord::is_cairn_button(&id) {
+        if cairn::buttons::is_cairn_button(&id) {
             prop_assert!(id.starts_with("cairn:"));
         }
     }

@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|id: &str| {
-    if cairn::discord::is_cairn_button(id) {
+    if cairn::buttons::is_cairn_button(id) {
         assert!(id.starts_with("cairn:"));
     }
 });

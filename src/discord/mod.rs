@@ -24,16 +24,13 @@ pub type Context<'a> = poise::Context<'a, Data, Error>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BotError {
-    #[error("could not start the Discord client: {0}")]
+    #[error("the Discord connection failed: {0}")]
     Client(#[from] serenity::Error),
     #[error("{0}")]
     Registration(String),
 }
 
-/// Whether a button's custom id is one of cairn's (parsed strictly, as on every press).
-pub fn is_cairn_button(custom_id: &str) -> bool {
-    components::parse_custom_id(custom_id).is_some()
-}
+pub use crate::buttons::is_cairn_button;
 
 /// The commands members use, as registered with Discord.
 pub fn commands() -> Vec<poise::Command<Data, Error>> {

@@ -255,6 +255,18 @@ struct SessionsInner {
 }
 
 impl SessionsInner {
+    fn hold(&mut self, id: u64, session: Session, now: Instant) {
+        self.entries.insert(
+            id,
+            Entry {
+                session,
+                created: now,
+                alerted: false,
+            },
+        );
+        self.order.push_back((now, id));
+    }
+
     fn expire(&mut self, now: Instant) {
         while let Some(&(t, id)) = self.order.front() {
             if now.duration_since(t) < SESSION_TTL && self.entries.len() < MAX_SESSIONS {
@@ -295,15 +307,7 @@ impl Sessions {
                 break id;
             }
         };
-        inner.entries.insert(
-            id,
-            Entry {
-                session,
-                created: now,
-                alerted: false,
-            },
-        );
-        inner.order.push_back((now, id));
+        inner.hold(id, session, now);
         id
     }
 
@@ -312,15 +316,7 @@ impl Sessions {
         let now = Instant::now();
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.expire(now);
-        inner.entries.insert(
-            id,
-            Entry {
-                session,
-                created: now,
-                alerted: false,
-            },
-        );
-        inner.order.push_back((now, id));
+        inner.hold(id, session, now);
     }
 
     /// How many sessions and votes are held (for tests).

@@ -388,6 +388,63 @@ impl DiscordDouble {
         self.shared.lock().gateway.identified_shards.clone()
     }
 
+    /// Sends a raw gateway frame (op 7 RECONNECT, op 9 INVALID_SESSION, ...) on shard 0's live
+    /// connection, as Discord does to ask a bot to reconnect or to drop its session.
+    pub async fn gateway_frame(&self, frame: Value) -> anyhow::Result<()> {
+        self.wait_live().await?;
+        let text = gateway::encode(&frame).map_err(|e| anyhow!(e))?;
+        let st = self.shared.lock();
+        let session = st
+            .gateway
+            .shards
+            .get(&0)
+            .ok_or_else(|| anyhow!("no shard 0"))?;
+        let (_, tx) = session
+            .current
+            .as_ref()
+            .ok_or_else(|| anyhow!("no live connection"))?;
+        tx.send(Outbound::Frame(text))
+            .map_err(|_| anyhow!("the connection is closing"))
+    }
+
+    /// Closes shard 0's connection with a close code (4004 authentication failed, 4014
+    /// disallowed intents, ...).
+    pub async fn close_gateway(&self, code: u16, reason: &str) {
+        {
+            let st = self.shared.lock();
+            if let Some((_, tx)) = st.gateway.shards.get(&0).and_then(|s| s.current.as_ref()) {
+                let _ = tx.send(Outbound::Close(code, reason.to_string()));
+            }
+        }
+        self.shared.notify();
+        tokio::task::yield_now().await;
+    }
+
+    /// READY sent so far (one per IDENTIFY accepted).
+    pub fn gateway_readies(&self) -> usize {
+        self.shared.lock().gateway.readies
+    }
+
+    /// Waits until `readies` READYs and `resumes` RESUMEDs have been sent.
+    pub async fn wait_sessions(
+        &self,
+        readies: usize,
+        resumes: usize,
+        timeout: Duration,
+    ) -> anyhow::Result<()> {
+        self.shared
+            .wait_for(timeout, |st| {
+                (st.gateway.readies >= readies
+                    && st.gateway.resumes >= resumes
+                    && st.gateway.any_live())
+                .then_some(())
+            })
+            .await
+            .ok_or_else(|| {
+                self.timeout_error(&format!("{readies} READY and {resumes} RESUMED"), timeout)
+            })
+    }
+
     /// WebSocket connections accepted so far.
     pub fn gateway_connections(&self) -> usize {
         self.shared.lock().gateway.connections
