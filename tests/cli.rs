@@ -340,13 +340,15 @@ fn asks_while_the_index_is_rebuilt_never_fail() {
     let index = tempfile::tempdir().unwrap();
     let idx = index.path().join("idx");
     let corpus = common::corpus_dir();
-    assert!(common::cairn(&corpus, &idx, &["index"]).status.success());
+    assert!(common::cairn_lexical(&corpus, &idx, &["index"])
+        .status
+        .success());
     let stop = std::sync::atomic::AtomicBool::new(false);
     let (rebuilds, failures) = std::thread::scope(|s| {
         let indexer = s.spawn(|| {
             let mut n = 0;
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                let out = common::cairn(&corpus, &idx, &["index"]);
+                let out = common::cairn_lexical(&corpus, &idx, &["index"]);
                 assert!(
                     out.status.success(),
                     "{}",
@@ -358,7 +360,7 @@ fn asks_while_the_index_is_rebuilt_never_fail() {
         });
         let mut failures = Vec::new();
         for _ in 0..25 {
-            let out = common::cairn(&corpus, &idx, &["ask", "pacing"]);
+            let out = common::cairn_lexical(&corpus, &idx, &["ask", "pacing"]);
             if !out.status.success() {
                 failures.push(String::from_utf8_lossy(&out.stderr).to_string());
             }
@@ -379,7 +381,7 @@ fn the_operator_curates_a_server_from_the_command_line() {
     let run = |args: &[&str]| {
         let mut all = vec!["--database", db.as_str()];
         all.extend_from_slice(args);
-        common::cairn(&corpus, &idx, &all)
+        common::cairn_lexical(&corpus, &idx, &all)
     };
     let file = index.path().join("group-walks.md");
     std::fs::write(

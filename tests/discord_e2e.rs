@@ -201,8 +201,14 @@ impl Bot {
         );
     }
 
-    async fn stop(mut self) {
+    async fn stop(self) {
         self.assert_clean();
+        self.shut_down().await;
+    }
+
+    /// Stops the bot without checking interaction problems (a test that provoked one on
+    /// purpose checks it itself).
+    async fn shut_down(mut self) {
         let _ = self.stop.take().unwrap().send(());
         let result = tokio::time::timeout(WAIT, self.task)
             .await
@@ -2137,6 +2143,42 @@ async fn closes_4004_and_4014_end_the_bot_with_an_error_instead_of_retrying() {
                 "no second IDENTIFY after {code}"
             );
         }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interaction_tokens_expire_after_15_minutes_and_the_bot_never_uses_an_old_one() {
+    within(async {
+        let bot = Bot::start_with(lexical_library()).await;
+        let (ask, _, answer) = bot.ask("what is pacing").await;
+        // Sixteen minutes later (the double's simulated clock).
+        bot.double.advance(Duration::from_secs(16 * 60));
+        // The asker's "More results" answers through the press's own, fresh token.
+        let (press, cb) = bot.press(&button(&answer, "More results"), &answer).await;
+        assert_eq!(callback_type(&cb), 6);
+        bot.edit_of(&press, 1).await;
+        let public = bot.double.original_message(&ask).unwrap();
+        let title = public["embeds"][0]["title"].as_str().unwrap();
+        assert!(title.contains("results 4-"), "{public}");
+        assert_eq!(bot.double.interaction_problems(), Vec::<String>::new());
+        // The /ask's own token no longer works, as on Discord, and the double reports its use.
+        let path = format!(
+            "/api/v10/webhooks/{APP_ID}/{}/messages/@original",
+            ask["token"].as_str().unwrap()
+        );
+        let (status, body) = bot
+            .double
+            .raw_request("PATCH", &path, Some(&json!({"content": "late"})))
+            .await
+            .unwrap();
+        assert_eq!(status, 401);
+        assert_eq!(body.unwrap()["code"], 50027);
+        let problems = bot.double.interaction_problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("15 minutes"), "{problems:?}");
+        assert_eq!(bot.double.spec_violations(), Vec::<String>::new());
+        bot.shut_down().await;
     })
     .await;
 }

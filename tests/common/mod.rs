@@ -101,17 +101,31 @@ pub fn temp_corpus(files: &[(&str, String)]) -> tempfile::TempDir {
 /// Runs the `cairn` binary on a library and index folder, offline, with no token and the
 /// default article size limit.
 pub fn cairn(corpus: &Path, index: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .arg("--corpus")
+    cairn_command(corpus, index, args)
+        .output()
+        .expect("cairn runs")
+}
+
+/// As [`cairn`], without the sentence encoder even when `CAIRN_MODEL` is set: for tests about
+/// other things, which would otherwise load the model in every process.
+pub fn cairn_lexical(corpus: &Path, index: &Path, args: &[&str]) -> Output {
+    cairn_command(corpus, index, args)
+        .env_remove("CAIRN_MODEL")
+        .output()
+        .expect("cairn runs")
+}
+
+fn cairn_command(corpus: &Path, index: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
+    cmd.arg("--corpus")
         .arg(corpus)
         .arg("--index")
         .arg(index)
         .args(args)
         .env_remove("DISCORD_TOKEN")
         .env_remove("CAIRN_MAX_ARTICLE_KB")
-        .env_remove("CAIRN_DATABASE_URL")
-        .output()
-        .expect("cairn runs")
+        .env_remove("CAIRN_DATABASE_URL");
+    cmd
 }
 
 /// What a command printed on stdout.

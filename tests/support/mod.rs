@@ -476,11 +476,18 @@ impl DiscordDouble {
         self.shared.lock().gateway.intents.clone()
     }
 
-    /// Interactions Discord would hold against the bot: never acknowledged within 3 s, or
-    /// deferred with a "thinking..." message (type 5) that was never edited or followed up.
+    /// Moves the double's clock forward (simulated time): interactions dispatched before look
+    /// that much older, e.g. past the 15 minutes their tokens work for.
+    pub fn advance(&self, by: Duration) {
+        self.shared.lock().clock_offset += by;
+    }
+
+    /// Interactions Discord would hold against the bot: never acknowledged within 3 s,
+    /// deferred with a "thinking..." message (type 5) that was never edited or followed up, or
+    /// edited or followed up after their token's 15 minutes.
     pub fn interaction_problems(&self) -> Vec<String> {
         let st = self.shared.lock();
-        let mut out = Vec::new();
+        let mut out = st.late_webhooks.clone();
         for (token, ix) in &st.interactions {
             let tried = |part: &str| st.requests.iter().any(|r| r.path.contains(part));
             let callback = format!("/interactions/{}/{token}/callback", ix.id);

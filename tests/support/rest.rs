@@ -474,6 +474,8 @@ fn callback_allowed(interaction_kind: u8, callback: u8) -> bool {
 
 /// How soon Discord wants the first answer to an interaction.
 pub const ACK_WITHIN: std::time::Duration = std::time::Duration::from_secs(3);
+/// How long an interaction token works for edits and follow-ups.
+pub const TOKEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 fn callback(shared: &Shared, id: &str, token: &str, req: &Request<'_>) -> Reply {
     let label = format!("POST callback of interaction {id}");
@@ -588,6 +590,8 @@ fn webhook(
         interactions,
         messages,
         uploads,
+        clock_offset,
+        late_webhooks,
         ..
     } = &mut *st;
     let ix = interactions.get_mut(token);
@@ -598,6 +602,15 @@ fn webhook(
         ));
         return Reply::error(404, 10015, "Unknown Webhook");
     };
+    // Discord keeps an interaction's token for 15 minutes; after that edits and follow-ups fail.
+    let age = ix.dispatched.elapsed() + (*clock_offset - ix.offset_at_dispatch);
+    if age > TOKEN_LIFETIME {
+        let late = format!(
+            "{label}: interaction token used {age:?} after dispatch (Discord allows 15 minutes)"
+        );
+        late_webhooks.push(late);
+        return Reply::error(401, 50027, "Invalid Webhook Token");
+    }
     let reply = match (method, rest) {
         ("POST", []) => {
             if ix.acked.is_none() {
@@ -966,6 +979,7 @@ pub fn register_interaction(st: &mut State, payload: &Value) {
             original: None,
             followups: Vec::new(),
             dispatched: std::time::Instant::now(),
+            offset_at_dispatch: st.clock_offset,
             acked_at: None,
         },
     );

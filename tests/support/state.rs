@@ -58,6 +58,8 @@ pub struct InteractionState {
     pub followups: Vec<u64>,
     /// When it was dispatched: Discord wants the first answer within 3 seconds.
     pub dispatched: std::time::Instant,
+    /// The simulated clock's offset at dispatch (time advanced later ages it).
+    pub offset_at_dispatch: Duration,
     /// When the callback arrived.
     pub acked_at: Option<std::time::Instant>,
 }
@@ -135,6 +137,11 @@ pub struct State {
     /// Failures to inject: the next request whose method matches and whose path contains the
     /// text gets this HTTP status instead of its normal answer (once each).
     pub faults: Vec<(String, String, u16)>,
+    /// Simulated time added to the real clock (`DiscordDouble::advance`): how long ago each
+    /// interaction was dispatched, as Discord would see it.
+    pub clock_offset: Duration,
+    /// Webhook calls made with an interaction token after its 15 minutes.
+    pub late_webhooks: Vec<String>,
 }
 
 pub struct Shared {
