@@ -51,7 +51,10 @@ impl Answer {
             citations: self.citations[start..(start + limit).min(all)].to_vec(),
             offset: self.offset + start,
             has_more: start + limit < all,
-            ..self.clone()
+            notices: self.notices.clone(),
+            disclaimer: self.disclaimer.clone(),
+            search_withheld: self.search_withheld,
+            screening: self.screening.clone(),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! live library in step with the store (its change feed). Every write is validated exactly as
 //! `cairn check` validates library files, is all-or-nothing, and leaves an audit row.
 
-use crate::corpus::{Article, Condition, Evidence, Problem};
+use crate::corpus::{Article, Problem};
 use crate::library::{Library, LiveChange};
 use crate::settings::{self, ServerSettings, SettingError};
 use crate::store::{
@@ -72,12 +72,10 @@ impl Curator {
     /// whether it reloaded.
     pub async fn reload_if_reindexed(&self) -> Result<bool, CurationError> {
         let old = self.library();
-        let Some(config) = old.config().index_dir.clone().map(|_| old.config().clone()) else {
-            return Ok(false);
-        };
         if !old.reindexed() {
             return Ok(false);
         }
+        let config = old.config().clone();
         let mut seen = self.seen.lock().await;
         let fresh = tokio::task::spawn_blocking(move || Library::open(&config))
             .await
@@ -373,9 +371,8 @@ impl ArticleForm {
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|w| !w.is_empty())
             .map(|w| {
-                Condition::ALL
-                    .iter()
-                    .find(|c| c.label().eq_ignore_ascii_case(w))
+                // An unknown word stays as written, for validation to report.
+                settings::condition(w)
                     .map_or_else(|| w.to_ascii_lowercase(), |c| c.key().to_string())
             })
             .collect();
@@ -466,11 +463,6 @@ pub fn changed_parts(before: Option<&str>, after: Option<&str>) -> String {
     } else {
         format!(" ({})", changed.join(", "))
     }
-}
-
-/// Whether an evidence key is valid (for command choices).
-pub fn evidence_keys() -> Vec<&'static str> {
-    Evidence::ALL.iter().map(|e| e.key()).collect()
 }
 
 fn is_full_date(s: &str) -> bool {

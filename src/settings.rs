@@ -184,7 +184,7 @@ pub fn validate(name: &str, value: &str) -> Result<(&'static str, String), Setti
 }
 
 /// A condition by its key or its label ("long-covid", "ME/CFS").
-fn condition(word: &str) -> Option<Condition> {
+pub(crate) fn condition(word: &str) -> Option<Condition> {
     Condition::ALL
         .iter()
         .copied()

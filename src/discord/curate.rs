@@ -8,6 +8,7 @@ use super::commands::{defer, edit, say_privately};
 use super::render::{self, EmbedText};
 use super::state::Data;
 use super::{Context, Error};
+use crate::corpus::Evidence;
 use crate::curation::{body_of, ArticleForm, CurationError, Curator};
 use crate::settings::{ServerSettings, SETTINGS};
 use crate::store::ArticleWriteError;
@@ -49,17 +50,19 @@ pub enum EvidenceChoice {
 }
 
 impl EvidenceChoice {
+    /// The front-matter key, as `corpus::Evidence` spells it.
     fn key(self) -> &'static str {
         match self {
-            EvidenceChoice::Guideline => "guideline",
-            EvidenceChoice::SystematicReview => "systematic-review",
-            EvidenceChoice::Rct => "rct",
-            EvidenceChoice::Observational => "observational",
-            EvidenceChoice::News => "news",
-            EvidenceChoice::PatientGuide => "patient-guide",
-            EvidenceChoice::ExpertOpinion => "expert-opinion",
-            EvidenceChoice::PersonalStory => "personal-story",
+            EvidenceChoice::Guideline => Evidence::Guideline,
+            EvidenceChoice::SystematicReview => Evidence::SystematicReview,
+            EvidenceChoice::Rct => Evidence::Rct,
+            EvidenceChoice::Observational => Evidence::Observational,
+            EvidenceChoice::News => Evidence::News,
+            EvidenceChoice::PatientGuide => Evidence::PatientGuide,
+            EvidenceChoice::ExpertOpinion => Evidence::ExpertOpinion,
+            EvidenceChoice::PersonalStory => Evidence::PersonalStory,
         }
+        .key()
     }
 }
 

@@ -22,10 +22,9 @@ const MARKER_TEXT: &str =
     "This folder is a cairn search index. It is derived from the library and safe to delete.\n";
 const CURRENT: &str = "current";
 const LOCK: &str = "lock";
-/// Inside a generation: the fingerprint of the library it was built from.
+/// The fingerprint of the library an index was built from: inside each generation, and (in
+/// the layout before generations) at the top of the folder.
 pub(super) const STAMP: &str = "cairn-fingerprint";
-/// The previous layout's stamp, at the top of the folder (from before generations).
-const OLD_STAMP: &str = "cairn-fingerprint";
 
 /// How an index was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,7 +156,7 @@ fn prepare(root: &Path) -> Result<(), SearchError> {
     if !entries.is_empty() {
         // The layout before generations: an index in the folder itself, stamped by cairn.
         // Only its tantivy files and cairn's stamp are removed, nothing else.
-        if !root.join(OLD_STAMP).is_file() {
+        if !root.join(STAMP).is_file() {
             return Err(SearchError::NotOurs(root.to_path_buf()));
         }
         for p in entries {
@@ -172,7 +171,7 @@ fn prepare(root: &Path) -> Result<(), SearchError> {
                 || name.ends_with(".fast")
                 || name.ends_with(".fieldnorm")
                 || name.ends_with(".del");
-            if (tantivy_file || name == OLD_STAMP) && p.is_file() {
+            if (tantivy_file || name == STAMP) && p.is_file() {
                 fs::remove_file(&p).map_err(io(&p))?;
             }
         }
@@ -238,10 +237,14 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
+/// Makes a rename or a new file in `dir` durable (directories can be synced on Unix only).
+#[cfg(unix)]
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    File::open(dir)?.sync_all()?;
-    let _ = dir;
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
