@@ -94,7 +94,7 @@ impl Bot {
         BotConfig {
             token: TOKEN.into(),
             guild_id: Some(GUILD_ID),
-            api_proxy: Some(double.proxy_url()),
+            test_endpoint: Some(double.endpoint()),
             country: Some("GB".into()),
             moderator_channels: [(GUILD_ID, MOD_CHANNEL_ID)].into_iter().collect(),
             cooldown,
@@ -1153,7 +1153,7 @@ async fn cairn_serve_runs_answers_and_stops_cleanly_on_sigterm() {
         assert!(status.success(), "exit {status:?}: {logs}");
         assert!(logs.contains("shutting down"), "{logs}");
         assert!(
-            logs.contains("CAIRN_DISCORD_API is set"),
+            logs.contains("CAIRN_DISCORD_ADDR is set"),
             "the override is warned about: {logs}"
         );
         assert!(!logs.contains(TOKEN), "the token was logged");
@@ -1184,7 +1184,7 @@ async fn cairn_serve_stops_on_sigterm_and_sigint_while_discord_is_unreachable() 
                 dir.path(),
                 "info",
             );
-            cmd.env("CAIRN_DISCORD_API", format!("http://127.0.0.1:{port}"));
+            cmd.env("CAIRN_DISCORD_ADDR", format!("127.0.0.1:{port}"));
             let bot = Running::spawn(cmd);
             assert!(
                 bot.wait_output("library loaded", WAIT).await,
@@ -2179,6 +2179,88 @@ async fn interaction_tokens_expire_after_15_minutes_and_the_bot_never_uses_an_ol
         assert!(problems[0].contains("15 minutes"), "{problems:?}");
         assert_eq!(bot.double.spec_violations(), Vec::<String>::new());
         bot.shut_down().await;
+    })
+    .await;
+}
+
+/// Discord's rate limits, met by serenity's real rate limiter: the bot reaches the double as
+/// `discord.com` over TLS (the production path, no proxy), and the double answers 429s on a
+/// schedule and announces bucket limits. No reply is lost, none is sent before Discord allows
+/// it, and every interaction is still acknowledged within 3 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_are_obeyed_and_no_reply_is_lost() {
+    within(async {
+        let double = DiscordDouble::start().await;
+        // Sequential phase: two edits of original responses per 1.5 s. The limiter must wait
+        // for the reset it was told about instead of running into a 429.
+        double.bucket_limit("/messages/@original", 2, Duration::from_millis(1500));
+        let bot = Bot::start_on(double, lexical_library(), Duration::ZERO).await;
+        let questions = [
+            "pacing",
+            "gut bacteria and fatigue",
+            "post exertional malaise",
+            "fibromyalgia sleep",
+            "low fodmap diet",
+            "what is fmt",
+        ];
+        for q in questions {
+            let (_, _, msg) = bot.ask(q).await;
+            assert!(!fields(&msg).is_empty(), "{q}: {msg}");
+        }
+        assert_eq!(
+            bot.double.rate_limited(),
+            Vec::<String>::new(),
+            "the limiter waited for each announced reset instead of running into a 429"
+        );
+        let edits = |double: &DiscordDouble| {
+            double
+                .requests()
+                .into_iter()
+                .filter(|r| r.method == "PATCH" && r.path.ends_with("/messages/@original"))
+                .count()
+        };
+        assert_eq!(edits(&bot.double), questions.len());
+
+        // Concurrent phase: every 4th callback and every 3rd edit is refused for a second, while
+        // 12 members ask at once and one presses buttons.
+        bot.double.clear_rate_limits();
+        bot.double
+            .rate_limit_every("POST", "/callback", 4, Duration::from_secs(1));
+        bot.double
+            .rate_limit_every("PATCH", "/messages/@original", 3, Duration::from_secs(1));
+        let (_, _, first) = bot.ask("gut bacteria and fatigue").await;
+        let mut asks = Vec::new();
+        for n in 0..12 {
+            let i = bot.double.slash(
+                "ask",
+                json!([{"name": "question", "type": 3, "value": questions[n % questions.len()]}]),
+            );
+            bot.double.send_interaction(i.clone()).await.unwrap();
+            asks.push(i);
+        }
+        let (vote, _) = bot.press(&button(&first, "Helpful"), &first).await;
+        let (more, _) = bot.press(&button(&first, "More results"), &first).await;
+        for i in &asks {
+            let cb = bot.double.wait_callback(i, WAIT).await.unwrap();
+            assert_eq!(callback_type(&cb), 5);
+            let (_, msg) = bot.edit_of(i, 1).await;
+            assert!(!fields(&msg).is_empty(), "{msg}");
+        }
+        let (_, reply) = bot.edit_of(&vote, 1).await;
+        assert!(reply["content"].as_str().unwrap().starts_with("Thank you!"));
+        let (_, page) = bot.edit_of(&more, 1).await;
+        assert!(fields(&page)[0].0.starts_with("4. "), "{page}");
+
+        let limited = bot.double.rate_limited();
+        let callbacks = limited.iter().filter(|l| l.ends_with("/callback")).count();
+        let edits_limited = limited.iter().filter(|l| l.ends_with("@original")).count();
+        assert!(callbacks >= 3, "the schedule refused callbacks: {limited:?}");
+        assert!(edits_limited >= 4, "the schedule refused edits: {limited:?}");
+        eprintln!(
+            "rate limits: {} requests answered 429 ({callbacks} callbacks, {edits_limited} edits), none early, none lost",
+            limited.len()
+        );
+        bot.stop().await;
     })
     .await;
 }

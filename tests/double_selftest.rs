@@ -502,3 +502,99 @@ async fn poise_framework_starts_and_answers() {
     shards.shutdown_all().await;
     let _ = tokio::time::timeout(WAIT, running).await;
 }
+
+/// A client like the bot's: `discord.com` resolves to the double's TLS port, and only the test
+/// authority is trusted.
+fn tls_client(double: &DiscordDouble) -> reqwest::Client {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .resolve("discord.com", double.tls_addr())
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(double.ca_pem().as_bytes()).unwrap())
+        .build()
+        .unwrap()
+}
+
+/// The double serves `https://discord.com` with a certificate made at test time: a client that
+/// trusts the test authority gets through, one with the usual roots does not.
+#[tokio::test]
+async fn the_double_serves_discord_com_over_tls_to_clients_trusting_its_ca() {
+    let double = DiscordDouble::start().await;
+    let ok = tls_client(&double)
+        .get("https://discord.com/api/v10/gateway")
+        .header("Authorization", format!("Bot {TOKEN}"))
+        .send()
+        .await
+        .expect("TLS to the double");
+    assert_eq!(ok.status(), 200);
+    let body: serde_json::Value = ok.json().await.unwrap();
+    assert!(body["url"].as_str().unwrap().starts_with("ws://127.0.0.1:"));
+
+    let untrusting = reqwest::Client::builder()
+        .use_rustls_tls()
+        .resolve("discord.com", double.tls_addr())
+        .build()
+        .unwrap();
+    let refused = untrusting
+        .get("https://discord.com/api/v10/gateway")
+        .send()
+        .await;
+    assert!(
+        refused.is_err(),
+        "a certificate from the test CA is not trusted by default"
+    );
+}
+
+/// The rate-limit checks can fail: a client that ignores `retry_after` and sends the same
+/// request again at once is caught, and so is a new request on the bucket after the 429.
+#[tokio::test]
+async fn a_client_that_ignores_retry_after_is_caught_sending_early() {
+    let double = DiscordDouble::start().await;
+    double.rate_limit_every("PATCH", "/messages/@original", 1, Duration::from_secs(2));
+    let client = tls_client(&double);
+    let url = format!("https://discord.com/api/v10/webhooks/{APP_ID}/itok-1-x/messages/@original");
+    let first = client
+        .patch(&url)
+        .json(&json!({"content": "hello"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 429);
+    assert_eq!(first.headers()["retry-after"], "2");
+    assert_eq!(first.headers()["x-ratelimit-remaining"], "0");
+    let body: serde_json::Value = first.json().await.unwrap();
+    assert_eq!(body["retry_after"], 2.0);
+    assert_eq!(body["global"], false);
+    assert!(double.protocol_errors().is_empty());
+
+    // The same request again at once: early.
+    let again = client
+        .patch(&url)
+        .json(&json!({"content": "hello"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 429);
+    let errors = double.protocol_errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("before its retry_after ended"),
+        "{errors:?}"
+    );
+
+    // Another interaction's edit on the same bucket, well after the 429: early too.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let other =
+        format!("https://discord.com/api/v10/webhooks/{APP_ID}/itok-2-y/messages/@original");
+    let r = client
+        .patch(&other)
+        .json(&json!({"content": "other"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let errors = double.protocol_errors();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[1].contains("after the bot was told"), "{errors:?}");
+    assert_eq!(double.rate_limited().len(), 3);
+}

@@ -1,10 +1,12 @@
 //! The bot's settings from the environment (a `.env` file is loaded first by `cairn serve`):
 //! `DISCORD_TOKEN` (required), `DISCORD_GUILD_ID`, `CAIRN_HELPLINE_COUNTRY`,
-//! `CAIRN_MODERATOR_CHANNELS`, `CAIRN_COOLDOWN_SECS`, and for tests `CAIRN_DISCORD_API`. Errors
-//! name the variable and never echo the token.
+//! `CAIRN_MODERATOR_CHANNELS`, `CAIRN_COOLDOWN_SECS`, and for tests only `CAIRN_DISCORD_ADDR`
+//! with `CAIRN_DISCORD_CA` (reach `discord.com` at a loopback address, over TLS, trusting only a
+//! test certificate authority). Errors name the variable and never echo the token.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// The pause between one member's questions unless `CAIRN_COOLDOWN_SECS` says otherwise.
@@ -16,8 +18,9 @@ pub struct BotConfig {
     pub token: String,
     /// Register commands to this server only (instant; for testing) instead of globally.
     pub guild_id: Option<u64>,
-    /// Send every API request to this base URL instead of `https://discord.com` (tests).
-    pub api_proxy: Option<String>,
+    /// Tests only: where `discord.com` is, and the only certificate authority trusted for it.
+    /// Requests take the production path all the same (TLS, serenity's rate limiter).
+    pub test_endpoint: Option<TestEndpoint>,
     /// ISO country code for crisis helplines (GB, IE, US, CA, AU, NZ).
     pub country: Option<String>,
     /// Each server's moderators' channel (guild id to channel id), for "Let a moderator know".
@@ -28,6 +31,20 @@ pub struct BotConfig {
     pub registration: Retry,
     /// Run only these shards of a bot with this many (`None`: one shard, the whole bot).
     pub shards: Option<Shards>,
+}
+
+/// A stand-in for Discord on this machine: `discord.com` resolves to `addr`, and its certificate
+/// must be signed by `ca_pem` (the built-in roots are not trusted then).
+#[derive(Clone, PartialEq, Eq)]
+pub struct TestEndpoint {
+    pub addr: SocketAddr,
+    pub ca_pem: Vec<u8>,
+}
+
+impl fmt::Debug for TestEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TestEndpoint({})", self.addr)
+    }
 }
 
 /// Which shards this process runs: `range` of `total`. Discord sends a server's events to
@@ -93,7 +110,7 @@ impl fmt::Debug for BotConfig {
         f.debug_struct("BotConfig")
             .field("token", &"<redacted>")
             .field("guild_id", &self.guild_id)
-            .field("api_proxy", &self.api_proxy)
+            .field("test_endpoint", &self.test_endpoint)
             .field("country", &self.country)
             .field("moderator_channels", &self.moderator_channels)
             .field("cooldown", &self.cooldown)
@@ -115,8 +132,14 @@ pub enum ConfigError {
         "CAIRN_HELPLINE_COUNTRY must be a two-letter country code such as GB or US, not `{0}`"
     )]
     BadCountry(String),
-    #[error("CAIRN_DISCORD_API must be an https:// base URL, or http:// to this machine only (127.0.0.1, ::1, localhost), not `{0}`")]
-    BadApi(String),
+    #[error("CAIRN_DISCORD_ADDR must be an address on this machine with a port (such as 127.0.0.1:8443), not `{0}`; it is for tests only")]
+    BadDiscordAddr(String),
+    #[error(
+        "CAIRN_DISCORD_ADDR and CAIRN_DISCORD_CA go together (tests only): set both or neither"
+    )]
+    DiscordAddrWithoutCa,
+    #[error("CAIRN_DISCORD_CA must name a PEM file holding a certificate ({0})")]
+    BadDiscordCa(String),
     #[error("CAIRN_MODERATOR_CHANNELS must list SERVER_ID:CHANNEL_ID pairs separated by commas (or one CHANNEL_ID when DISCORD_GUILD_ID is set), not `{0}`")]
     BadModeratorChannels(String),
     #[error("CAIRN_COOLDOWN_SECS must be a whole number of seconds from 0 to 3600, not `{0}`")]
@@ -151,13 +174,7 @@ impl BotConfig {
             Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => Some(c),
             Some(c) => return Err(ConfigError::BadCountry(c)),
         };
-        let api_proxy =
-            match var("CAIRN_DISCORD_API").map(|u| u.trim().trim_end_matches('/').to_string()) {
-                None => None,
-                Some(u) if u.is_empty() => None,
-                Some(u) if u.starts_with("https://") || is_loopback_http(&u) => Some(u),
-                Some(u) => return Err(ConfigError::BadApi(u)),
-            };
+        let test_endpoint = test_endpoint(&var)?;
         let moderator_channels = match var("CAIRN_MODERATOR_CHANNELS") {
             None => HashMap::new(),
             Some(v) => parse_channels(&v, guild_id)
@@ -174,7 +191,7 @@ impl BotConfig {
         Ok(BotConfig {
             token,
             guild_id,
-            api_proxy,
+            test_endpoint,
             country,
             moderator_channels,
             cooldown,
@@ -189,24 +206,34 @@ impl BotConfig {
     }
 }
 
-/// Plain http is allowed to this machine only: `http://127.0.0.1[:port]`, `http://[::1]`,
-/// `http://localhost`.
-fn is_loopback_http(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("http://") else {
-        return false;
+/// `CAIRN_DISCORD_ADDR` (a loopback socket address) with `CAIRN_DISCORD_CA` (a PEM file).
+fn test_endpoint(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<TestEndpoint>, ConfigError> {
+    let nonempty = |k| {
+        var(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.contains('@') {
-        return false;
+    let (addr, ca) = match (nonempty("CAIRN_DISCORD_ADDR"), nonempty("CAIRN_DISCORD_CA")) {
+        (None, None) => return Ok(None),
+        (Some(a), Some(c)) => (a, c),
+        _ => return Err(ConfigError::DiscordAddrWithoutCa),
+    };
+    let addr = match addr.parse::<SocketAddr>() {
+        Ok(a) if a.ip().is_loopback() && a.port() != 0 => a,
+        _ => return Err(ConfigError::BadDiscordAddr(addr)),
+    };
+    let ca_pem = std::fs::read(&ca).map_err(|e| ConfigError::BadDiscordCa(format!("{ca}: {e}")))?;
+    if !ca_pem
+        .windows(b"-----BEGIN CERTIFICATE-----".len())
+        .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+    {
+        return Err(ConfigError::BadDiscordCa(format!(
+            "{ca}: no PEM certificate in it"
+        )));
     }
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => authority.split(':').next().unwrap_or(""),
-    };
-    matches!(host, "localhost" | "::1")
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    Ok(Some(TestEndpoint { addr, ca_pem }))
 }
 
 /// `GUILD:CHANNEL,GUILD:CHANNEL`, or a bare `CHANNEL` for the one `DISCORD_GUILD_ID` server.
@@ -303,28 +330,61 @@ mod tests {
     }
 
     #[test]
-    fn plain_http_only_to_this_machine() {
-        for ok in [
-            "http://127.0.0.1:8080",
-            "http://127.0.0.1",
-            "http://localhost:1/",
-            "http://[::1]:9",
-            "https://discord.example.org",
-        ] {
-            let c = with(&[("DISCORD_TOKEN", TOKEN), ("CAIRN_DISCORD_API", ok)]).unwrap();
-            assert_eq!(c.api_proxy.as_deref(), Some(ok.trim_end_matches('/')));
+    fn the_test_endpoint_is_this_machine_only_and_needs_a_ca() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(
+            &ca,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let ca = ca.to_str().unwrap();
+        for ok in ["127.0.0.1:8443", "[::1]:9", "127.0.0.2:1"] {
+            let c = with(&[
+                ("DISCORD_TOKEN", TOKEN),
+                ("CAIRN_DISCORD_ADDR", ok),
+                ("CAIRN_DISCORD_CA", ca),
+            ])
+            .unwrap();
+            assert_eq!(c.test_endpoint.unwrap().addr, ok.parse().unwrap());
         }
         for bad in [
-            "http://example.org",
-            "http://127.0.0.1.evil.org",
-            "http://user@127.0.0.1.evil.org",
-            "http://10.0.0.1:80",
-            "ftp://127.0.0.1",
-            "127.0.0.1:80",
+            "10.0.0.1:443",
+            "example.org:443",
+            "127.0.0.1",
+            "127.0.0.1:0",
+            "discord.com",
         ] {
-            let e = with(&[("DISCORD_TOKEN", TOKEN), ("CAIRN_DISCORD_API", bad)]).unwrap_err();
-            assert!(matches!(e, ConfigError::BadApi(_)), "{bad}: {e}");
+            let e = with(&[
+                ("DISCORD_TOKEN", TOKEN),
+                ("CAIRN_DISCORD_ADDR", bad),
+                ("CAIRN_DISCORD_CA", ca),
+            ])
+            .unwrap_err();
+            assert!(matches!(e, ConfigError::BadDiscordAddr(_)), "{bad}: {e}");
         }
+        let e = with(&[
+            ("DISCORD_TOKEN", TOKEN),
+            ("CAIRN_DISCORD_ADDR", "127.0.0.1:1"),
+        ]);
+        assert_eq!(e.unwrap_err(), ConfigError::DiscordAddrWithoutCa);
+        let e = with(&[("DISCORD_TOKEN", TOKEN), ("CAIRN_DISCORD_CA", ca)]);
+        assert_eq!(e.unwrap_err(), ConfigError::DiscordAddrWithoutCa);
+        let not_pem = dir.path().join("x.txt");
+        std::fs::write(&not_pem, "hello").unwrap();
+        for path in [not_pem.to_str().unwrap(), "/nonexistent/ca.pem"] {
+            let e = with(&[
+                ("DISCORD_TOKEN", TOKEN),
+                ("CAIRN_DISCORD_ADDR", "127.0.0.1:1"),
+                ("CAIRN_DISCORD_CA", path),
+            ])
+            .unwrap_err();
+            assert!(matches!(e, ConfigError::BadDiscordCa(_)), "{path}: {e}");
+        }
+        assert!(with(&[("DISCORD_TOKEN", TOKEN)])
+            .unwrap()
+            .test_endpoint
+            .is_none());
     }
 
     #[test]

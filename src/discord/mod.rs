@@ -11,7 +11,7 @@ mod curate;
 pub mod render;
 mod state;
 
-pub use config::{BotConfig, ConfigError, Retry, Shards};
+pub use config::{BotConfig, ConfigError, Retry, Shards, TestEndpoint};
 
 use crate::curation::Curator;
 use poise::serenity_prelude as serenity;
@@ -28,6 +28,8 @@ pub enum BotError {
     Client(#[from] serenity::Error),
     #[error("{0}")]
     Registration(String),
+    #[error("could not set up the HTTPS client: {0}")]
+    Tls(String),
 }
 
 pub use crate::buttons::is_cairn_button;
@@ -56,7 +58,7 @@ pub async fn run(
 ) -> Result<(), BotError> {
     let guild = config.guild_id;
     let moderator_channels = config.moderator_channels.clone();
-    let loopback_attachments = config.api_proxy.is_some();
+    let loopback_attachments = config.test_endpoint.is_some();
     let retry = config.registration;
     let shard_plan = config.shards.clone();
     // Other processes' changes to servers' articles (and this one's) reach the live library.
@@ -95,16 +97,10 @@ pub async fn run(
         .build();
 
     let intents = serenity::GatewayIntents::GUILDS;
-    let mut http = serenity::HttpBuilder::new(&config.token);
-    if let Some(proxy) = &config.api_proxy {
-        tracing::warn!(
-            api = %proxy,
-            "CAIRN_DISCORD_API is set: every Discord request goes there, with the rate limiter off. This is for tests only."
-        );
-        // The serenity ratelimiter ignores the proxy (serenity #1739): turn it off with one.
-        http = http.proxy(proxy).ratelimiter_disabled(true);
-    }
-    let mut client = serenity::ClientBuilder::new_with_http(http.build(), intents)
+    let http = serenity::HttpBuilder::new(&config.token)
+        .client(https_client(config.test_endpoint.as_ref())?)
+        .build();
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents)
         .framework(framework)
         .await?;
     let shards = client.shard_manager.clone();
@@ -140,6 +136,27 @@ pub async fn run(
         tracing::warn!("the gateway did not close within {SHUTDOWN_GRACE:?}; leaving anyway");
     }
     outcome
+}
+
+/// The HTTPS client every Discord request goes through, serenity's rate limiter included. In
+/// production it trusts the usual web roots. With a test endpoint (tests only), `discord.com`
+/// resolves to that loopback address and only the test certificate authority is trusted: the
+/// requests still go to `https://discord.com/api/v10/...` on the same code path.
+fn https_client(endpoint: Option<&TestEndpoint>) -> Result<reqwest::Client, BotError> {
+    let mut builder = reqwest::Client::builder().use_rustls_tls();
+    if let Some(ep) = endpoint {
+        tracing::warn!(
+            address = %ep.addr,
+            "CAIRN_DISCORD_ADDR is set: discord.com is reached at this address, trusting only CAIRN_DISCORD_CA. This is for tests only."
+        );
+        let ca = reqwest::Certificate::from_pem(&ep.ca_pem)
+            .map_err(|e| BotError::Tls(format!("CAIRN_DISCORD_CA: {e}")))?;
+        builder = builder
+            .resolve("discord.com", ep.addr)
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(ca);
+    }
+    builder.build().map_err(|e| BotError::Tls(e.to_string()))
 }
 
 /// How long a clean gateway close may take before cairn leaves anyway.

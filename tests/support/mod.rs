@@ -1,7 +1,9 @@
 //! A local Discord for integration tests: `DiscordDouble` serves the REST API under `/api/v10`
-//! and the gateway WebSocket on one 127.0.0.1 port, so the real serenity/poise code runs
-//! against it unchanged (`HttpBuilder::new(TOKEN).proxy(double.proxy_url())
-//! .ratelimiter_disabled(true)`, then `ClientBuilder::new_with_http`).
+//! and the gateway WebSocket on a 127.0.0.1 port, and the same REST API over TLS as
+//! `discord.com` on another (`tls`), so the real serenity/poise code runs against it unchanged:
+//! the bot is given `double.endpoint()` and takes the production path, rate limiter included.
+//! Simple clients in the self-test may still use the plain port
+//! (`HttpBuilder::new(TOKEN).proxy(double.proxy_url()).ratelimiter_disabled(true)`).
 //!
 //! This file owns the public test API: starting the double, building interaction payloads
 //! (`slash`, `slash_sub`, `autocomplete`, `button`, ...), dispatching them, and inspecting what
@@ -29,9 +31,11 @@
 mod fixtures;
 mod gateway;
 mod process;
+mod ratelimit;
 mod rest;
 mod spec;
 mod state;
+mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,11 +65,16 @@ const SESSION_WAIT: Duration = Duration::from_secs(10);
 pub struct DiscordDouble {
     shared: Arc<Shared>,
     server: JoinHandle<()>,
+    /// The same routes over TLS, as `discord.com` (see `tls`).
+    tls_server: JoinHandle<()>,
+    tls_addr: std::net::SocketAddr,
+    ca_pem: String,
 }
 
 impl Drop for DiscordDouble {
     fn drop(&mut self) {
         self.server.abort();
+        self.tls_server.abort();
     }
 }
 
@@ -86,10 +95,73 @@ impl DiscordDouble {
             .fallback(rest::handle)
             .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
             .with_state(shared.clone());
+        let tls_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("cannot bind 127.0.0.1:0");
+        let tls_addr = tls_listener.local_addr().expect("local addr");
+        let ca = tls::TestCa::new();
+        let tls_server = ca.serve(tls_listener, app.clone());
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        DiscordDouble { shared, server }
+        DiscordDouble {
+            shared,
+            server,
+            tls_server,
+            tls_addr,
+            ca_pem: ca.ca_pem,
+        }
+    }
+
+    /// Where the bot finds this double as `discord.com` over TLS, trusting only its test
+    /// authority: the production path (real URLs, serenity's rate limiter).
+    pub fn endpoint(&self) -> cairn::discord::TestEndpoint {
+        cairn::discord::TestEndpoint {
+            addr: self.tls_addr,
+            ca_pem: self.ca_pem.clone().into_bytes(),
+        }
+    }
+
+    /// The test certificate authority (PEM) that signed the double's `discord.com` certificate.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// The TLS listener's address (`discord.com` resolves there in the bot's client).
+    pub fn tls_addr(&self) -> std::net::SocketAddr {
+        self.tls_addr
+    }
+
+    /// Answer every `every`-th `method` request whose path (after `/api/v10`) contains
+    /// `path_part` with a 429 and `retry_after`, as Discord does. A request the bot sends before
+    /// it was allowed to is a protocol error (see `ratelimit`).
+    pub fn rate_limit_every(
+        &self,
+        method: &str,
+        path_part: &str,
+        every: usize,
+        retry_after: Duration,
+    ) {
+        self.shared
+            .lock()
+            .limits
+            .every(method, path_part, every, retry_after);
+    }
+
+    /// Allow `limit` requests per `window` on each bucket whose path contains `path_part`,
+    /// announced in the `X-RateLimit-*` headers of every answer.
+    pub fn bucket_limit(&self, path_part: &str, limit: u32, window: Duration) {
+        self.shared.lock().limits.bucket(path_part, limit, window);
+    }
+
+    /// Removes every rate limit and forgets the requests answered 429.
+    pub fn clear_rate_limits(&self) {
+        self.shared.lock().limits.clear();
+    }
+
+    /// Every request answered 429 so far, as `METHOD path`.
+    pub fn rate_limited(&self) -> Vec<String> {
+        self.shared.lock().limits.limited.clone()
     }
 
     /// `http://127.0.0.1:PORT`, for `HttpBuilder::proxy`.
@@ -303,7 +375,8 @@ impl DiscordDouble {
             .arg("serve")
             .env("DISCORD_TOKEN", TOKEN)
             .env("DISCORD_GUILD_ID", GUILD_ID.to_string())
-            .env("CAIRN_DISCORD_API", self.proxy_url())
+            .env("CAIRN_DISCORD_ADDR", self.tls_addr.to_string())
+            .env("CAIRN_DISCORD_CA", self.ca_file(dir))
             .env("CAIRN_DATA", dir.join("data"))
             .env("CAIRN_LOG", log)
             // These tests are about the bot, not the optional encoder: keep start-up quick.
@@ -313,6 +386,13 @@ impl DiscordDouble {
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true);
         cmd
+    }
+
+    /// Writes the test authority to `dir/discord-test-ca.pem` and returns the path.
+    pub fn ca_file(&self, dir: &std::path::Path) -> std::path::PathBuf {
+        let path = dir.join("discord-test-ca.pem");
+        std::fs::write(&path, &self.ca_pem).expect("write the test CA");
+        path
     }
 
     /// Every HTTP request so far, in arrival order.

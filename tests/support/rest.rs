@@ -20,6 +20,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use super::fixtures::{self, APP_ID, CHANNEL_ID, GUILD_ID, MOD_CHANNEL_ID, TOKEN};
+use super::ratelimit::Verdict;
 use super::spec;
 use super::state::{InteractionState, Recorded, Shared, State, Upload};
 
@@ -98,6 +99,44 @@ pub async fn handle(
         auth: auth.as_deref(),
         files: &files,
     };
+    // Discord's rate limits, when the test set any: a 429 is answered before anything else and
+    // recorded apart (the bot will send the request again).
+    let mut limit_headers = Vec::new();
+    if let Some(rest) = path.strip_prefix("/api/v10") {
+        let identity = json_body.as_ref().map(Value::to_string).unwrap_or_default();
+        let verdict =
+            shared
+                .lock()
+                .limits
+                .check(method.as_str(), rest, &identity, std::time::Instant::now());
+        match verdict {
+            Verdict::Pass(headers) => limit_headers = headers,
+            Verdict::Limited {
+                retry_after,
+                headers,
+                early,
+            } => {
+                if let Some(e) = early {
+                    shared.protocol_error(e);
+                }
+                shared.notify();
+                let body = json!({
+                    "message": "You are being rate limited.",
+                    "retry_after": retry_after.as_secs_f64(),
+                    "global": false,
+                    "code": 0,
+                });
+                let mut response = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(CONTENT_TYPE, "application/json".to_string())],
+                    body.to_string(),
+                )
+                    .into_response();
+                add_headers(&mut response, headers);
+                return response;
+            }
+        }
+    }
     let reply = if let Some(rest) = path.strip_prefix("/api/v10") {
         if let Some(e) = parse_error {
             shared
@@ -139,7 +178,7 @@ pub async fn handle(
     shared.notify();
 
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match (reply.raw, reply.body) {
+    let mut response = match (reply.raw, reply.body) {
         (Some((ct, data)), _) => (status, [(CONTENT_TYPE, ct)], data).into_response(),
         (None, Some(b)) => (
             status,
@@ -148,6 +187,16 @@ pub async fn handle(
         )
             .into_response(),
         (None, None) => status.into_response(),
+    };
+    add_headers(&mut response, limit_headers);
+    response
+}
+
+fn add_headers(response: &mut Response, headers: Vec<(&'static str, String)>) {
+    for (name, value) in headers {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, v);
+        }
     }
 }
 

@@ -142,6 +142,8 @@ pub struct State {
     pub clock_offset: Duration,
     /// Webhook calls made with an interaction token after its 15 minutes.
     pub late_webhooks: Vec<String>,
+    /// Rate limits the test asked for, and the requests answered 429.
+    pub limits: super::ratelimit::Limits,
 }
 
 pub struct Shared {
