@@ -65,20 +65,55 @@ pub struct Citation {
     pub article_id: String,
     pub title: String,
     pub summary: String,
+    /// The source of the passage the excerpt comes from (an article may have several).
     pub source_name: String,
     pub source_url: String,
     /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     pub published: String,
-    pub reviewed: NaiveDate,
+    /// When the article was written.
+    #[serde(default)]
+    pub written: NaiveDate,
+    /// The last review by someone other than the writer; `None`: not yet independently
+    /// reviewed, which every renderer says.
+    pub reviewed: Option<NaiveDate>,
     pub review_overdue: bool,
+    /// The level of the excerpt's source, and the same in plain words ("Study in mice").
     pub evidence: Evidence,
     pub evidence_label: String,
+    /// The excerpt's source is a preprint, not yet peer reviewed.
+    #[serde(default)]
+    pub preprint: bool,
     pub conditions: Vec<Condition>,
     pub cautions: Vec<String>,
     pub excerpt: String,
     /// Byte ranges of `excerpt` (UTF-8) holding words that matched the question.
     pub highlights: Vec<Range<usize>>,
     pub score: f32,
+}
+
+impl Citation {
+    /// The review status in words, the same in every renderer: "Reviewed 2027-03-01" or "Not
+    /// yet independently reviewed", and "(overdue for review)" when it is.
+    pub fn review_status(&self) -> String {
+        let status = match self.reviewed {
+            Some(d) => format!("Reviewed {d}"),
+            None => "Not yet independently reviewed".to_string(),
+        };
+        if self.review_overdue {
+            format!("{status} (overdue for review)")
+        } else {
+            status
+        }
+    }
+
+    /// The kind of evidence in plain words, flagged when the source is a preprint.
+    pub fn evidence_words(&self) -> String {
+        if self.preprint {
+            format!("{} (preprint, not yet peer reviewed)", self.evidence_label)
+        } else {
+            self.evidence_label.clone()
+        }
+    }
 }
 
 /// Something the reader must see besides the citations.
@@ -288,13 +323,40 @@ pub fn truncate_words(text: &str, max: usize) -> String {
     )
 }
 
+/// Headings whose passages answer rather than introduce: findings and what they mean.
+const ANSWER_HEADINGS: &[&str] = &[
+    "mean", "found", "find", "finding", "result", "show", "evidence", "answer", "help", "work",
+    "recommend", "advice", "what to do", "day to day",
+];
+
+/// Whether a paragraph stands under a heading that announces an answer.
+fn under_answer_heading(article: &Article, paragraph: usize) -> bool {
+    let heading = article
+        .paragraph_headings
+        .get(paragraph)
+        .copied()
+        .flatten()
+        .and_then(|h| article.headings.get(h));
+    heading.is_some_and(|h| {
+        let h = h.to_lowercase();
+        ANSWER_HEADINGS.iter().any(|w| h.contains(w))
+    })
+}
+
+/// An excerpt: its text, the byte ranges of matched words in it, and the paragraph it starts
+/// in (whose source it is shown under).
+pub struct Excerpt {
+    pub text: String,
+    pub highlights: Vec<Range<usize>>,
+    pub paragraph: usize,
+}
+
 /// Picks the 2-3 consecutive sentences of `article` that best match `terms`, and the byte ranges
-/// of the matching words inside it.
-pub fn excerpt(
-    article: &Article,
-    terms: &HashSet<String>,
-    analysis: &mut Analysis,
-) -> (String, Vec<Range<usize>>) {
+/// of the matching words inside it. Among sentences matching as many distinct terms, one that
+/// answers (under a findings or "what this means" heading, and not itself a question) wins over
+/// one that only repeats the question's words. The window never crosses into a passage of
+/// another source, so the excerpt is always shown under its own source.
+pub fn excerpt(article: &Article, terms: &HashSet<String>, analysis: &mut Analysis) -> Excerpt {
     // Every sentence of the body, in order: (paragraph, byte range in that paragraph).
     let units: Vec<(usize, Range<usize>)> = article
         .paragraphs
@@ -303,19 +365,28 @@ pub fn excerpt(
         .flat_map(|(p, para)| sentences(para).into_iter().map(move |r| (p, r)))
         .collect();
     if units.is_empty() {
-        return (String::new(), Vec::new());
+        return Excerpt {
+            text: String::new(),
+            highlights: Vec::new(),
+            paragraph: 0,
+        };
     }
-    // The sentence with the most distinct matched terms (then the most matches) wins.
-    let mut best: Option<(usize, usize, usize)> = None; // (unit, distinct, total)
+    // The sentence with the most distinct matched terms wins; then one that answers; then the
+    // most matches.
+    let mut best: Option<(usize, (usize, usize, usize))> = None;
     for (i, (p, r)) in units.iter().enumerate() {
-        let toks = analysis.terms(&article.paragraphs[*p][r.clone()]);
+        let sentence = &article.paragraphs[*p][r.clone()];
+        let toks = analysis.terms(sentence);
         let matched: Vec<&String> = toks.iter().filter(|t| terms.contains(*t)).collect();
         let distinct = matched.iter().collect::<HashSet<_>>().len();
-        if distinct > 0 && best.is_none_or(|(_, d, t)| (distinct, matched.len()) > (d, t)) {
-            best = Some((i, distinct, matched.len()));
+        let answers = usize::from(under_answer_heading(article, *p))
+            + usize::from(!sentence.trim_end().ends_with('?'));
+        let key = (distinct, answers, matched.len());
+        if distinct > 0 && best.is_none_or(|(_, k)| key > k) {
+            best = Some((i, key));
         }
     }
-    let s = best.map(|(i, _, _)| i).unwrap_or(0);
+    let s = best.map(|(i, _)| i).unwrap_or(0);
     let text_of = |lo: usize, hi: usize| -> String {
         let mut out = String::new();
         for (p, r) in &units[lo..=hi] {
@@ -337,7 +408,10 @@ pub fn excerpt(
     let (mut lo, mut hi) = (s, s);
     while hi - lo < 2 && len(lo, hi) <= MAX_EXCERPT_CHARS * 2 / 3 {
         let short = len(lo, hi) < 150;
-        let same = |a: usize, b: usize| units[a].0 == units[b].0 || short;
+        let source = |u: usize| article.paragraph_sources.get(units[u].0).copied();
+        let same = |a: usize, b: usize| {
+            (units[a].0 == units[b].0 || short) && source(a) == source(b)
+        };
         if hi + 1 < units.len() && same(hi, hi + 1) && len(lo, hi + 1) <= MAX_EXCERPT_CHARS {
             hi += 1;
         } else if lo > 0 && same(lo - 1, lo) && len(lo - 1, hi) <= MAX_EXCERPT_CHARS {
@@ -364,7 +438,11 @@ pub fn excerpt(
             _ => highlights.push(r),
         }
     }
-    (text, highlights)
+    Excerpt {
+        text,
+        highlights,
+        paragraph: units[lo].0,
+    }
 }
 
 #[cfg(test)]
@@ -529,7 +607,7 @@ mod tests {
 
     fn article(body: &str) -> Article {
         let text = format!(
-            "+++\nid = \"a\"\ntitle = \"T\"\nsummary = \"S.\"\nreviewed = 2025-01-01\nevidence = \"rct\"\nconditions = [\"mecfs\"]\n[source]\nname = \"N\"\nurl = \"https://example.org/\"\npublished = \"2020\"\n+++\n{body}"
+            "+++\nid = \"a\"\ntitle = \"T\"\nsummary = \"S.\"\nwritten = 2025-01-01\nwriter = \"W\"\nevidence = \"rct\"\nconditions = [\"mecfs\"]\n[source]\nname = \"N\"\nurl = \"https://example.org/\"\npublished = \"2020\"\n[review]\nevery = 24\n+++\n{body}"
         );
         let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         crate::corpus::parse_article(std::path::Path::new("a.md"), &text, today)
@@ -544,7 +622,11 @@ mod tests {
         );
         let terms: HashSet<String> = ["pace", "rest"].iter().map(|s| s.to_string()).collect();
         let mut analysis = Analysis::new(&[]);
-        let (text, hl) = excerpt(&a, &terms, &mut analysis);
+        let Excerpt {
+            text,
+            highlights: hl,
+            ..
+        } = excerpt(&a, &terms, &mut analysis);
         assert_eq!(
             text,
             "Pacing means planning rest between tasks. It is self-led. Unrelated closing words."
@@ -554,10 +636,26 @@ mod tests {
     }
 
     #[test]
+    fn an_answering_passage_wins_over_an_introduction_that_repeats_the_question() {
+        let a = article(
+            "Does FMT help fibromyalgia? Interest in FMT for fibromyalgia has grown.\n\n## What the trial found\n\nIn a small trial, FMT for fibromyalgia came with less pain. There was no placebo.\n",
+        );
+        let mut analysis = Analysis::new(&[]);
+        let terms: HashSet<String> = analysis.terms("FMT fibromyalgia").into_iter().collect();
+        let cut = excerpt(&a, &terms, &mut analysis);
+        assert!(cut.text.starts_with("In a small trial"), "{}", cut.text);
+        assert_eq!(cut.paragraph, 1);
+    }
+
+    #[test]
     fn a_short_list_item_borrows_its_neighbours() {
         let a = article("Criteria:\n\n- fatigue;\n- post-exertional malaise;\n- unrefreshing sleep.\n\nAnother paragraph entirely, which is long enough to stand on its own as an excerpt.\n");
         let terms: HashSet<String> = ["malais"].iter().map(|s| s.to_string()).collect();
-        let (text, hl) = excerpt(&a, &terms, &mut Analysis::new(&[]));
+        let Excerpt {
+            text,
+            highlights: hl,
+            ..
+        } = excerpt(&a, &terms, &mut Analysis::new(&[]));
         assert!(
             text.starts_with("post-exertional malaise; unrefreshing sleep."),
             "{text}"

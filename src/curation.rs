@@ -186,13 +186,15 @@ impl Curator {
         self.write(server, markdown, actor, Write::Edit).await
     }
 
-    /// Records that a moderator checked the article against its source `today`: its
-    /// `reviewed` date becomes today, and the audit log names the reviewer.
+    /// Records that a moderator (`by`, their name as the article shows it) checked the article
+    /// against its sources `today`: its `[review]` gets that date and name, and the audit log
+    /// names the reviewer. A review by the article's writer is refused, as `check` refuses it.
     pub async fn review(
         &self,
         server: u64,
         id: &str,
         actor: u64,
+        by: &str,
         today: NaiveDate,
     ) -> Result<Article, CurationError> {
         let stored = self
@@ -200,7 +202,7 @@ impl Curator {
             .article(server, id)
             .await?
             .ok_or_else(|| ArticleWriteError::Missing(id.to_string()))?;
-        let markdown = set_reviewed(&stored.markdown, today);
+        let markdown = crate::corpus::front::set_review(&stored.markdown, today, by);
         self.write(server, &markdown, actor, Write::Review).await
     }
 
@@ -316,26 +318,6 @@ async fn apply(library: &Arc<Library>, changes: Vec<LiveChange>) -> Result<(), C
         .map_err(|e| CurationError::Index(e.to_string()))
 }
 
-/// `markdown` with its front matter's `reviewed` date set to `today`.
-pub fn set_reviewed(markdown: &str, today: NaiveDate) -> String {
-    let mut out = String::with_capacity(markdown.len());
-    let mut fences = 0;
-    let mut done = false;
-    for line in markdown.split_inclusive('\n') {
-        if line.trim_end() == "+++" {
-            fences += 1;
-        }
-        let key = line.split('=').next().unwrap_or("").trim();
-        if fences == 1 && !done && key == "reviewed" {
-            out.push_str(&format!("reviewed = {today}\n"));
-            done = true;
-        } else {
-            out.push_str(line);
-        }
-    }
-    out
-}
-
 /// The fields a moderator fills in to write an article from Discord (the modal and the
 /// command's options).
 #[derive(Debug, Clone, Default)]
@@ -353,9 +335,14 @@ pub struct ArticleForm {
     pub conditions: String,
     pub tags: Vec<String>,
     pub cautions: Vec<String>,
-    pub reviewed: NaiveDate,
+    /// When it was written, and the writer's name (the moderator's handle).
+    pub written: NaiveDate,
+    pub writer: String,
     pub body: String,
 }
+
+/// How often a server's article is due for review, unless its file says otherwise.
+pub const SERVER_REVIEW_MONTHS: u32 = 24;
 
 impl ArticleForm {
     /// The article in the library's format: TOML front matter (every string escaped by the
@@ -387,7 +374,8 @@ impl ArticleForm {
         s.push_str(&format!("id = {}\n", q(&id)));
         s.push_str(&format!("title = {}\n", q(&self.title)));
         s.push_str(&format!("summary = {}\n", q(&self.summary)));
-        s.push_str(&format!("reviewed = {}\n", self.reviewed));
+        s.push_str(&format!("written = {}\n", self.written));
+        s.push_str(&format!("writer = {}\n", q(&self.writer)));
         s.push_str(&format!("evidence = {}\n", q(&self.evidence)));
         s.push_str(&format!("conditions = {}\n", list(&conditions)));
         if !self.tags.is_empty() {
@@ -400,6 +388,7 @@ impl ArticleForm {
         s.push_str(&format!("name = {}\n", q(&self.source_name)));
         s.push_str(&format!("url = {}\n", q(&self.source_url)));
         s.push_str(&format!("published = {published}\n"));
+        s.push_str(&format!("\n[review]\nevery = {SERVER_REVIEW_MONTHS}\n"));
         s.push_str("+++\n\n");
         s.push_str(self.body.trim());
         s.push('\n');
@@ -412,9 +401,9 @@ impl ArticleForm {
             id: Some(article.id.clone()),
             title: article.title.clone(),
             summary: article.summary.clone(),
-            source_name: article.source.name.clone(),
-            source_url: article.source.url.clone(),
-            published: article.source.published.to_string(),
+            source_name: article.source().name.clone(),
+            source_url: article.source().url.clone(),
+            published: article.source().published.to_string(),
             evidence: article.evidence.key().to_string(),
             conditions: article
                 .conditions
@@ -424,7 +413,8 @@ impl ArticleForm {
                 .join(", "),
             tags: article.tags.clone(),
             cautions: article.cautions.clone(),
-            reviewed: article.reviewed,
+            written: article.written,
+            writer: article.writer.clone(),
             body: body_of(markdown).to_string(),
         }
     }
@@ -532,19 +522,12 @@ mod tests {
     }
 
     #[test]
-    fn reviewed_is_replaced_in_front_matter_only() {
-        let md = "+++\nid = \"a\"\nreviewed = 2020-01-01\n+++\n\nreviewed = 1999-01-01\n";
-        let out = set_reviewed(md, NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
-        assert!(out.contains("reviewed = 2026-11-22\n+++"));
-        assert!(out.contains("\nreviewed = 1999-01-01\n"));
-    }
-
-    #[test]
     fn form_text_is_escaped_by_toml() {
         let form = ArticleForm {
             title: "A \"quoted\" title\nwith = signs".into(),
             published: "2021-10".into(),
-            reviewed: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+            written: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+            writer: "sam \"mod\"".into(),
             ..ArticleForm::default()
         };
         let md = form.to_markdown();
@@ -555,5 +538,10 @@ mod tests {
             Some("A \"quoted\" title\nwith = signs")
         );
         assert_eq!(parsed["source"]["published"].as_str(), Some("2021-10"));
+        assert_eq!(parsed["writer"].as_str(), Some("sam \"mod\""));
+        assert_eq!(
+            parsed["review"]["every"].as_integer(),
+            Some(i64::from(SERVER_REVIEW_MONTHS))
+        );
     }
 }

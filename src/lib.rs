@@ -5,6 +5,8 @@
 //! `discord` render its [`answer::Answer`].
 
 pub mod answer;
+#[cfg(feature = "app")]
+pub mod bench;
 pub mod buttons;
 #[cfg(feature = "app")]
 pub mod cli;

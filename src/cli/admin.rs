@@ -49,11 +49,15 @@ pub enum ArticleCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Record that the article was checked against its source today.
+    /// Record that the article was checked against its sources today, by someone other than
+    /// its writer.
     Review {
         id: String,
         #[command(flatten)]
         server: ServerArg,
+        /// The reviewer's name or handle, as the article will show it (never the writer).
+        #[arg(long)]
+        by: String,
     },
     /// Who changed an article, what and when.
     History {
@@ -182,7 +186,16 @@ pub fn article(paths: &Paths, cmd: ArticleCommand) -> anyhow::Result<ExitCode> {
                     } else {
                         ""
                     };
-                    println!("{:<40} reviewed {}  {}{due}", a.id, a.reviewed, a.title);
+                    let reviewed = match a.review.date {
+                        Some(d) => format!("reviewed {d}"),
+                        None => "not yet reviewed".to_string(),
+                    };
+                    println!(
+                        "{:<40} {reviewed}, due {}  {}{due}",
+                        a.id,
+                        a.review_due(),
+                        a.title
+                    );
                     n += 1;
                 }
                 println!("{n} article(s) in server {}", server.guild);
@@ -207,10 +220,14 @@ pub fn article(paths: &Paths, cmd: ArticleCommand) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => report(e),
             },
-            ArticleCommand::Review { id, server } => {
-                match c.review(server.guild, &id, OPERATOR, today).await {
+            ArticleCommand::Review { id, server, by } => {
+                match c.review(server.guild, &id, OPERATOR, &by, today).await {
                     Ok(a) => {
-                        println!("`{}` reviewed on {today}", a.id);
+                        println!(
+                            "`{}` reviewed on {today} by {by}; next review due {}",
+                            a.id,
+                            a.review_due()
+                        );
                         Ok(ExitCode::SUCCESS)
                     }
                     Err(e) => report(e),

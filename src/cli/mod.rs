@@ -3,6 +3,7 @@
 //! token, on the bundled corpus.
 
 mod admin;
+mod bench;
 mod render;
 
 use crate::corpus::{self, golden, synonyms, Condition};
@@ -93,6 +94,10 @@ pub enum Command {
     Check,
     /// List the conditions and tags in the library, with counts.
     Topics,
+    /// List the articles due for review within a period (default 90 days), soonest first.
+    ReviewDue(ReviewDueArgs),
+    /// Measure speed and memory at 1k, 10k and 100k articles, side by side with SQLite FTS5.
+    Bench(bench::BenchArgs),
     /// Run the Discord bot (needs DISCORD_TOKEN; see .env.example).
     Serve(ServeArgs),
     /// Measure search quality (nDCG@10, recall@10/100, MRR@10) on a BEIR collection or on
@@ -106,6 +111,32 @@ pub enum Command {
     Config(admin::ConfigCommand),
     /// Helpful / not helpful counts per article, least helpful first.
     Feedback(admin::FeedbackArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewDueArgs {
+    /// How far ahead to look: days (`90d`), months (`6m`) or years (`1y`).
+    #[arg(long, default_value = "90d", value_parser = parse_within)]
+    pub within: chrono::Days,
+}
+
+/// `90d`, `6m`, `1y` (a month is 30 days, a year 365) to days.
+fn parse_within(text: &str) -> Result<chrono::Days, String> {
+    let t = text.trim();
+    let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{text}` is not a period: write 90d, 6m or 1y"))?;
+    let days = match unit {
+        "d" | "" => n,
+        "m" => n * 30,
+        "y" => n * 365,
+        _ => return Err(format!("`{text}` is not a period: write 90d, 6m or 1y")),
+    };
+    if days > 36_500 {
+        return Err(format!("`{text}` is more than 100 years"));
+    }
+    Ok(chrono::Days::new(days))
 }
 
 #[derive(Args, Debug)]
@@ -226,6 +257,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Index => index(&cli.paths),
         Command::Check => check(&cli.paths),
         Command::Topics => topics(&cli.paths),
+        Command::ReviewDue(args) => review_due(&cli.paths, &args),
+        Command::Bench(args) => bench::run(&cli.paths, &args),
         Command::Serve(args) => serve(&cli.paths, args),
         Command::Eval(args) => eval(&cli.paths, args),
         Command::Article(cmd) => admin::article(&cli.paths, cmd),
@@ -333,6 +366,7 @@ fn check(paths: &Paths) -> anyhow::Result<ExitCode> {
     let today = chrono::Local::now().date_naive();
     let loaded = corpus::load_dir(&paths.corpus, today, paths.max_article_bytes())?;
     let mut problems = loaded.problems;
+    problems.extend(loaded.style.iter().cloned());
     let (_, syn_problems) = synonyms::load(&paths.corpus.join("synonyms.toml"));
     problems.extend(syn_problems);
     let (safety, safety_problems) = crate::safety::Safety::load(&paths.corpus);
@@ -370,22 +404,74 @@ fn check(paths: &Paths) -> anyhow::Result<ExitCode> {
     for p in &problems {
         println!("{p}");
     }
+    let unreviewed = loaded
+        .articles
+        .iter()
+        .filter(|a| !a.independently_reviewed())
+        .count();
+    println!(
+        "reading grade (Flesch-Kincaid; limits {:.0} for the summary, {:.0} for the body):",
+        corpus::readability::MAX_SUMMARY_GRADE,
+        corpus::readability::MAX_BODY_GRADE
+    );
+    for a in &loaded.articles {
+        println!(
+            "  {:<44} summary {:>4.1}  body {:>4.1}",
+            a.id,
+            corpus::readability::grade(&a.summary),
+            corpus::readability::grade_of(a.paragraphs.iter().map(String::as_str))
+        );
+    }
     let overdue = loaded
         .articles
         .iter()
         .filter(|a| a.review_overdue(today))
         .count();
     eprintln!(
-        "{} valid article(s), {} problem(s), {} overdue for review",
+        "{} valid article(s), {} problem(s), {} overdue for review, {} not yet independently reviewed",
         loaded.articles.len(),
         problems.len(),
-        overdue
+        overdue,
+        unreviewed
     );
     Ok(if problems.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn review_due(paths: &Paths, args: &ReviewDueArgs) -> anyhow::Result<ExitCode> {
+    let today = chrono::Local::now().date_naive();
+    let horizon = today + args.within;
+    let loaded = corpus::load_dir(&paths.corpus, today, paths.max_article_bytes())?;
+    let mut due: Vec<&corpus::Article> = loaded
+        .articles
+        .iter()
+        .filter(|a| a.review_due() <= horizon)
+        .collect();
+    due.sort_by(|a, b| a.review_due().cmp(&b.review_due()).then(a.id.cmp(&b.id)));
+    for a in &due {
+        let state = if a.review_overdue(today) {
+            "OVERDUE"
+        } else if a.independently_reviewed() {
+            "due"
+        } else {
+            "due, never independently reviewed"
+        };
+        println!(
+            "{}  {:<44} every {:>2} months  {state}",
+            a.review_due(),
+            a.id,
+            a.review.every_months
+        );
+    }
+    eprintln!(
+        "{} of {} article(s) due for review by {horizon}",
+        due.len(),
+        loaded.articles.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn topics(paths: &Paths) -> anyhow::Result<ExitCode> {

@@ -77,27 +77,27 @@ pub fn answer(a: &Answer, style: Style) -> String {
     for (i, c) in a.citations.iter().enumerate() {
         let title = escape_hidden(&c.title);
         let _ = writeln!(s, "{}. {title}", a.offset + i + 1);
-        let _ = writeln!(s, "   Source:    {}", escape_hidden(&c.source_name));
-        let _ = writeln!(s, "   Link:      {}", escape_hidden(&c.source_url));
-        let overdue = if c.review_overdue {
-            " (overdue for review)"
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            s,
-            "   Published: {}   Reviewed: {}{}",
-            c.published, c.reviewed, overdue
-        );
-        let _ = writeln!(s, "   Evidence:  {}", c.evidence_label);
+        // The answer first: the article's summary, then the cautions, then the excerpt that
+        // supports it, under the source of its own passage.
+        let _ = writeln!(s, "   {}", escape_hidden(&c.summary));
         for caution in &c.cautions {
             let _ = writeln!(s, "   Caution:   {}", escape_hidden(caution));
         }
         let (open, close) = style.bold;
         let _ = writeln!(
             s,
-            "   \"{}\"\n",
+            "   From the source: \"{}\"",
             mark(&c.excerpt, &c.highlights, open, close)
+        );
+        let _ = writeln!(s, "   Source:    {}", escape_hidden(&c.source_name));
+        let _ = writeln!(s, "   Link:      {}", escape_hidden(&c.source_url));
+        let _ = writeln!(s, "   Evidence:  {}", c.evidence_words());
+        let _ = writeln!(
+            s,
+            "   Published: {}   Written: {}   {}\n",
+            c.published,
+            c.written,
+            c.review_status()
         );
     }
     if a.has_more {

@@ -1,5 +1,8 @@
 //! `corpus/golden.toml`: member-style questions, each naming the articles that must appear in
-//! the top 3 results. Read by the golden test and by `cairn eval --golden`.
+//! the top results (one article: the top 3; two or more: each in the top 5), optionally an
+//! ordering rule (`above`: the first must rank above the second) and an `answer` pattern that
+//! the first expected article's shown summary and excerpt must match. Read by the golden test
+//! and by `cairn eval --golden`.
 
 use super::{Condition, Problem};
 use serde::Deserialize;
@@ -12,7 +15,22 @@ pub struct GoldenQuestion {
     pub ask: String,
     pub expect: Vec<String>,
     pub condition: Option<Condition>,
+    /// `[a, b]`: `a` must rank above `b`.
+    pub above: Option<(String, String)>,
+    /// A case-insensitive regular expression the answer must match.
+    pub answer: Option<String>,
     pub line: usize,
+}
+
+impl GoldenQuestion {
+    /// How deep the expected articles may be: the top 3 for one, the top 5 for several.
+    pub fn depth(&self) -> usize {
+        if self.expect.len() > 1 {
+            5
+        } else {
+            3
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -28,6 +46,8 @@ struct RawQuestion {
     ask: String,
     expect: Vec<String>,
     condition: Option<String>,
+    above: Option<Vec<String>>,
+    answer: Option<String>,
 }
 
 /// Reads the golden file; entries with problems are reported and left out.
@@ -77,10 +97,26 @@ pub fn load(path: &Path) -> Result<(Vec<GoldenQuestion>, Vec<Problem>), std::io:
             ));
             continue;
         }
+        let above = match q.above.as_deref() {
+            None => None,
+            Some([a, b]) => Some((a.clone(), b.clone())),
+            Some(_) => {
+                problems.push(problem(line, "`above` names two article ids: [higher, lower]".into()));
+                continue;
+            }
+        };
+        if let Some(pattern) = &q.answer {
+            if let Err(e) = regex::RegexBuilder::new(pattern).case_insensitive(true).build() {
+                problems.push(problem(line, format!("`answer` is not a valid pattern: {e}")));
+                continue;
+            }
+        }
         out.push(GoldenQuestion {
             ask: q.ask,
             expect: q.expect,
             condition,
+            above,
+            answer: q.answer,
             line,
         });
     }

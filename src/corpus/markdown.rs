@@ -1,5 +1,7 @@
 //! Markdown body to plain text: headings apart, and one string per paragraph or list item, with
-//! links reduced to their text. Excerpts are cut from these paragraphs.
+//! links reduced to their text. Excerpts are cut from these paragraphs. A paragraph names the
+//! source it reports with a marker such as `[^fang]`; markers are taken out of the text and kept
+//! beside it.
 
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
@@ -7,41 +9,83 @@ use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 pub struct PlainBody {
     pub headings: Vec<String>,
     pub paragraphs: Vec<String>,
+    /// For each paragraph, the source keys its markers name, in order.
+    pub markers: Vec<Vec<String>>,
+    /// For each paragraph, the heading it stands under.
+    pub under: Vec<Option<usize>>,
 }
 
 pub fn to_plain(markdown: &str) -> PlainBody {
     let mut out = PlainBody::default();
     let mut current = String::new();
     let mut in_heading = false;
-    let flush = |buf: &mut String, into: &mut Vec<String>| {
-        let text = buf.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flush_paragraph = |buf: &mut String, out: &mut PlainBody| {
+        let (text, keys) = take_markers(buf);
         if !text.is_empty() {
-            into.push(text);
+            out.paragraphs.push(text);
+            out.markers.push(keys);
+            out.under.push(out.headings.len().checked_sub(1));
         }
         buf.clear();
     };
     for event in Parser::new(markdown) {
         match event {
             Event::Start(Tag::Heading { .. }) => {
-                flush(&mut current, &mut out.paragraphs);
+                flush_paragraph(&mut current, &mut out);
                 in_heading = true;
             }
             Event::End(TagEnd::Heading(_)) => {
-                flush(&mut current, &mut out.headings);
+                let text = squeeze(&current);
+                if !text.is_empty() {
+                    out.headings.push(text);
+                }
+                current.clear();
                 in_heading = false;
             }
             Event::Start(Tag::Paragraph | Tag::Item | Tag::BlockQuote(_) | Tag::CodeBlock(_))
             | Event::End(
                 TagEnd::Paragraph | TagEnd::Item | TagEnd::BlockQuote(_) | TagEnd::CodeBlock,
-            ) if !in_heading => flush(&mut current, &mut out.paragraphs),
+            ) if !in_heading => flush_paragraph(&mut current, &mut out),
             Event::Text(t) | Event::Code(t) => current.push_str(&t),
             Event::SoftBreak | Event::HardBreak => current.push(' '),
             Event::Html(_) | Event::InlineHtml(_) => {}
             _ => {}
         }
     }
-    flush(&mut current, &mut out.paragraphs);
+    flush_paragraph(&mut current, &mut out);
     out
+}
+
+fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Takes the `[^key]` markers out of a paragraph: the text without them, and their keys.
+fn take_markers(text: &str) -> (String, Vec<String>) {
+    let mut keys = Vec::new();
+    let mut kept = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("[^") {
+        let after = &rest[at + 2..];
+        let len = after
+            .bytes()
+            .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+            .count();
+        if len > 0 && after.as_bytes().get(len) == Some(&b']') {
+            kept.push_str(&rest[..at]);
+            keys.push(after[..len].to_string());
+            rest = &after[len + 1..];
+        } else {
+            kept.push_str(&rest[..at + 2]);
+            rest = after;
+        }
+    }
+    kept.push_str(rest);
+    let text = squeeze(&kept);
+    // "found this. [^a]" leaves "found this." once squeezed; a marker before a full stop leaves
+    // a space before it.
+    let text = text.replace(" .", ".").replace(" ,", ",");
+    (text, keys)
 }
 
 #[cfg(test)]
@@ -58,5 +102,27 @@ mod tests {
             body.paragraphs,
             vec!["First line continues here.", "one", "two", "x"]
         );
+        assert_eq!(body.under, vec![Some(0); 4]);
+    }
+
+    #[test]
+    fn markers_name_each_paragraphs_source_and_leave_the_text() {
+        let body = to_plain(
+            "Intro without a marker.\n\n## Found\n\nA trial found less pain. [^fang]\n\n- An item [^cai] here.\n\nA [^bad key] stays, as does [^].\n",
+        );
+        assert_eq!(
+            body.paragraphs,
+            vec![
+                "Intro without a marker.",
+                "A trial found less pain.",
+                "An item here.",
+                "A [^bad key] stays, as does [^]."
+            ]
+        );
+        assert_eq!(
+            body.markers,
+            vec![vec![], vec!["fang".to_string()], vec!["cai".to_string()], vec![]]
+        );
+        assert_eq!(body.under, vec![None, Some(0), Some(0), Some(0)]);
     }
 }

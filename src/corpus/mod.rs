@@ -3,14 +3,16 @@
 //! problem is left out of the library; the others still load. Nothing here knows about search,
 //! terminals or Discord.
 
+pub mod front;
 pub mod golden;
 pub mod hostile;
 mod markdown;
 mod model;
 mod parse;
+pub mod readability;
 pub mod synonyms;
 
-pub use model::{Article, Condition, Evidence, PartialDate, Source, REVIEW_INTERVAL_DAYS};
+pub use model::{Article, Condition, Evidence, PartialDate, Review, Source, MAX_REVIEW_MONTHS};
 pub use parse::{parse_article, Parsed};
 
 use std::fmt;
@@ -45,6 +47,9 @@ impl fmt::Display for Problem {
 pub struct Loaded {
     pub articles: Vec<Article>,
     pub problems: Vec<Problem>,
+    /// Style problems of valid articles (the reading grade): `cairn check` fails on them, the
+    /// library still serves the articles.
+    pub style: Vec<Problem>,
 }
 
 /// Errors that stop the library from being read at all (as opposed to [`Problem`]s in one file).
@@ -274,6 +279,7 @@ pub fn load_dir(
         }
         if p.problems.is_empty() {
             loaded.articles.extend(p.article);
+            loaded.style.extend(p.style);
         } else {
             loaded.problems.extend(p.problems);
         }

@@ -3,11 +3,10 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::fmt;
-use std::path::PathBuf;
 use std::str::FromStr;
 
-/// PIF TICK asks for review at least every three years.
-pub const REVIEW_INTERVAL_DAYS: i64 = 3 * 365;
+/// PIF TICK asks for review at least every three years: the longest `[review] every` allowed.
+pub const MAX_REVIEW_MONTHS: u32 = 36;
 
 /// A validated article of the library.
 #[derive(Debug, Clone, Serialize)]
@@ -15,20 +14,33 @@ pub struct Article {
     pub id: String,
     pub title: String,
     pub summary: String,
-    pub source: Source,
-    pub reviewed: NaiveDate,
+    /// Where its facts come from: one or more sources, the first the main one. Each paragraph
+    /// names its own (`paragraph_sources`).
+    pub sources: Vec<Source>,
+    /// When it was written (or last rewritten), and by whom.
+    pub written: NaiveDate,
+    pub writer: String,
+    /// The review scheme: how often, and the last independent review if there was one.
+    pub review: Review,
+    /// The level of the main source.
     pub evidence: Evidence,
+    /// The main source is a preprint, not yet peer reviewed.
+    pub preprint: bool,
     pub conditions: Vec<Condition>,
     pub tags: Vec<String>,
     pub cautions: Vec<String>,
     /// The body as plain text, one entry per paragraph or list item (headings left out):
     /// excerpts are cut from these.
     pub paragraphs: Vec<String>,
+    /// For each paragraph, the index in `sources` of the source it reports.
+    #[serde(skip)]
+    pub paragraph_sources: Vec<usize>,
+    /// For each paragraph, the heading it stands under (an index in `headings`), if any.
+    #[serde(skip)]
+    pub paragraph_headings: Vec<Option<usize>>,
     /// The body's headings, indexed with the body but never used as excerpts.
     #[serde(skip)]
     pub headings: Vec<String>,
-    #[serde(skip)]
-    pub path: PathBuf,
 }
 
 impl Article {
@@ -42,34 +54,81 @@ impl Article {
         s
     }
 
-    /// Whether the article is past its three-yearly review on `today`.
-    pub fn review_overdue(&self, today: NaiveDate) -> bool {
-        (today - self.reviewed).num_days() > REVIEW_INTERVAL_DAYS
+    /// The main source.
+    pub fn source(&self) -> &Source {
+        &self.sources[0]
     }
+
+    /// The source a paragraph reports (the main one when out of range).
+    pub fn source_of(&self, paragraph: usize) -> &Source {
+        let i = self.paragraph_sources.get(paragraph).copied().unwrap_or(0);
+        self.sources.get(i).unwrap_or(&self.sources[0])
+    }
+
+    /// Whether someone other than the writer has checked it against its sources.
+    pub fn independently_reviewed(&self) -> bool {
+        self.review.date.is_some()
+    }
+
+    /// The day its next review is due: the last independent review (or the writing) plus
+    /// `every` months.
+    pub fn review_due(&self) -> NaiveDate {
+        let from = self.review.date.unwrap_or(self.written);
+        from.checked_add_months(chrono::Months::new(self.review.every_months))
+            .unwrap_or(from)
+    }
+
+    /// Whether it is past its review on `today`.
+    pub fn review_overdue(&self, today: NaiveDate) -> bool {
+        today > self.review_due()
+    }
+}
+
+/// When an article is reviewed, and the last independent review.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Review {
+    /// Months between reviews, set by risk (6-12 for preprints, running trials, long COVID,
+    /// approvals and statistics; up to 36 for stable material).
+    pub every_months: u32,
+    /// The last review by someone other than the writer.
+    pub date: Option<NaiveDate>,
+    pub by: Option<String>,
+    /// When the reviewer last opened the live source page or DOI.
+    pub source_checked: Option<NaiveDate>,
 }
 
 /// Where an article's facts come from.
 #[derive(Debug, Clone, Serialize)]
 pub struct Source {
+    /// How the body's markers name it (`[^key]`); `main` for the one-source form.
+    pub key: String,
     pub name: String,
     pub url: String,
     pub published: PartialDate,
+    pub evidence: Evidence,
+    /// Not yet peer reviewed.
+    pub preprint: bool,
 }
 
-/// A publication date known to the year, the month or the day. Articles never guess a day.
+/// A publication date known to the year, the month or the day, or not shown by the source at
+/// all (`"undated"`, as a web page without a date). Articles never guess.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PartialDate {
+    Undated,
     Year(i32),
     Month(i32, u32),
     Day(NaiveDate),
 }
 
 impl PartialDate {
-    /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    /// Parses `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or `undated`.
     pub fn parse(s: &str) -> Result<PartialDate, String> {
         let bad = || {
-            format!("`{s}` is not a date: write YYYY-MM-DD, or \"YYYY-MM\" or \"YYYY\" when only that much is known")
+            format!("`{s}` is not a date: write YYYY-MM-DD, or \"YYYY-MM\" or \"YYYY\" when only that much is known, or \"undated\" when the source shows no date")
         };
+        if s.trim() == "undated" {
+            return Ok(PartialDate::Undated);
+        }
         let parts: Vec<&str> = s.trim().split('-').collect();
         let num = |p: &str, len: usize| -> Result<u32, String> {
             if p.len() == len && p.bytes().all(|b| b.is_ascii_digit()) {
@@ -101,6 +160,7 @@ impl PartialDate {
     /// The earliest day the date could mean, for comparisons.
     pub fn earliest(&self) -> NaiveDate {
         match *self {
+            PartialDate::Undated => NaiveDate::MIN,
             PartialDate::Year(y) => NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or_default(),
             PartialDate::Month(y, m) => NaiveDate::from_ymd_opt(y, m, 1).unwrap_or_default(),
             PartialDate::Day(d) => d,
@@ -111,6 +171,7 @@ impl PartialDate {
 impl fmt::Display for PartialDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            PartialDate::Undated => f.write_str("undated"),
             PartialDate::Year(y) => write!(f, "{y:04}"),
             PartialDate::Month(y, m) => write!(f, "{y:04}-{m:02}"),
             PartialDate::Day(d) => write!(f, "{}", d.format("%Y-%m-%d")),
@@ -171,14 +232,18 @@ macro_rules! keyword_enum {
 }
 
 keyword_enum!(
-    /// How strong the evidence behind an article is, strongest first.
+    /// What kind of study or document a source is, strongest first. The label says it in plain
+    /// words beside every citation.
     Evidence, "evidence level", {
     Guideline = "guideline" => "Clinical guideline",
-    SystematicReview = "systematic-review" => "Systematic review",
+    SystematicReview = "systematic-review" => "Review of many studies",
     Rct = "rct" => "Randomised controlled trial",
+    UncontrolledTrial = "uncontrolled-trial" => "Small trial without a comparison group",
     Observational = "observational" => "Observational study",
+    Animal = "animal" => "Study in animals or in the lab",
+    Regulatory = "regulatory" => "Safety notice or approval",
     News = "news" => "News report",
-    PatientGuide = "patient-guide" => "Patient guide",
+    PatientGuide = "patient-guide" => "Patient information",
     ExpertOpinion = "expert-opinion" => "Expert opinion",
     PersonalStory = "personal-story" => "Personal story",
 });

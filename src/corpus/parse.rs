@@ -3,7 +3,8 @@
 
 use super::hostile::findings;
 use super::markdown::to_plain;
-use super::model::{Article, Condition, Evidence, PartialDate, Source};
+use super::model::{Article, Condition, Evidence, PartialDate, Review, Source, MAX_REVIEW_MONTHS};
+use super::readability::{grade, grade_of, MAX_BODY_GRADE, MAX_SUMMARY_GRADE};
 use super::Problem;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -20,6 +21,10 @@ pub struct Parsed {
     pub article: Option<Article>,
     pub declared_id: Option<(String, usize)>,
     pub problems: Vec<Problem>,
+    /// Problems of style (the reading grade): `cairn check` and moderators' forms fail on them,
+    /// but the article is still valid and searchable, so a hard-to-read article never vanishes
+    /// from a running library.
+    pub style: Vec<Problem>,
 }
 
 #[derive(Deserialize)]
@@ -28,9 +33,18 @@ struct RawFront {
     id: Option<Spanned<String>>,
     title: Option<Spanned<String>>,
     summary: Option<Spanned<String>>,
+    /// The one-source form.
     source: Option<Spanned<RawSource>>,
+    /// Several sources, each with its key.
+    sources: Option<Spanned<Vec<Spanned<RawSource>>>>,
+    written: Option<Spanned<toml::Value>>,
+    writer: Option<Spanned<String>>,
+    review: Option<Spanned<RawReview>>,
+    /// The old single review date: refused with a pointer to `written` and `[review]`.
     reviewed: Option<Spanned<toml::Value>>,
     evidence: Option<Spanned<String>>,
+    #[serde(default)]
+    preprint: bool,
     conditions: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     tags: Vec<Spanned<String>>,
@@ -41,9 +55,22 @@ struct RawFront {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSource {
+    key: Option<Spanned<String>>,
     name: Option<Spanned<String>>,
     url: Option<Spanned<String>>,
     published: Option<Spanned<toml::Value>>,
+    evidence: Option<Spanned<String>>,
+    #[serde(default)]
+    preprint: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReview {
+    every: Option<Spanned<i64>>,
+    date: Option<Spanned<toml::Value>>,
+    by: Option<Spanned<String>>,
+    source_checked: Option<Spanned<toml::Value>>,
 }
 
 /// Maps byte offsets in the front matter to 1-based lines of the whole file.
@@ -144,22 +171,47 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
     if raw.evidence.is_none() {
         required("evidence");
     }
-    if raw.reviewed.is_none() {
-        required("reviewed");
+    if raw.written.is_none() {
+        required("written");
     }
-    let source = raw.source.as_ref();
-    match source {
-        None => required("source"),
-        Some(s) => {
-            let s = s.get_ref();
-            if s.name.is_none() {
-                required("source.name");
-            }
-            if s.url.is_none() {
-                required("source.url");
-            }
-            if s.published.is_none() {
-                required("source.published");
+    if raw.writer.is_none() {
+        required("writer");
+    }
+    match &raw.review {
+        None => required("review.every"),
+        Some(r) if r.get_ref().every.is_none() => required("review.every"),
+        Some(_) => {}
+    }
+    let mut both_forms = None;
+    let raw_sources: Vec<(&RawSource, usize, &str)> = match (&raw.source, &raw.sources) {
+        (Some(_), Some(s)) => {
+            both_forms = Some(lines.at(s.span().start));
+            Vec::new()
+        }
+        (Some(s), None) => vec![(s.get_ref(), lines.at(s.span().start), "source")],
+        (None, Some(list)) if list.get_ref().is_empty() => {
+            required("sources");
+            Vec::new()
+        }
+        (None, Some(list)) => list
+            .get_ref()
+            .iter()
+            .map(|s| (s.get_ref(), lines.at(s.span().start), "sources"))
+            .collect(),
+        (None, None) => {
+            required("source");
+            Vec::new()
+        }
+    };
+    for (s, _, table) in &raw_sources {
+        for (missing, field) in [
+            (s.name.is_none(), "name"),
+            (s.url.is_none(), "url"),
+            (s.published.is_none(), "published"),
+            (*table == "sources" && s.key.is_none(), "key"),
+        ] {
+            if missing {
+                required(&format!("{table}.{field}"));
             }
         }
     }
@@ -168,6 +220,12 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
     }
 
     let mut text_problems: Vec<(usize, String)> = Vec::new();
+    if let Some(line) = both_forms {
+        text_problems.push((
+            line,
+            "write either one `[source]` or several `[[sources]]`, not both".into(),
+        ));
+    }
     if let Some((id, line)) = &id {
         if !is_slug(id) {
             text_problems.push((
@@ -194,33 +252,138 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
         }
         None => None,
     };
-    let reviewed = raw.reviewed.as_ref().and_then(|r| {
-        let line = lines.at(r.span().start);
-        match toml_date(r.get_ref()) {
+    if let Some(r) = &raw.reviewed {
+        text_problems.push((
+            lines.at(r.span().start),
+            "`reviewed` is replaced: write `written = YYYY-MM-DD` and `writer`, and a `[review]` table with `every` (months), plus `date`, `by` and `source_checked` once someone other than the writer has checked the article".into(),
+        ));
+    }
+    let mut day = |v: &Spanned<toml::Value>, field: &str, problems: &mut Vec<(usize, String)>| {
+        let line = lines.at(v.span().start);
+        match toml_date(v.get_ref()) {
             Ok(PartialDate::Day(d)) if d > today => {
-                text_problems.push((line, format!("reviewed date {d} is in the future")));
+                problems.push((line, format!("{field} date {d} is in the future")));
                 None
             }
             Ok(PartialDate::Day(d)) => Some(d),
             Ok(other) => {
-                text_problems.push((
+                problems.push((
                     line,
-                    format!("reviewed must be a full date (YYYY-MM-DD), not `{other}`"),
+                    format!("{field} must be a full date (YYYY-MM-DD), not `{other}`"),
                 ));
                 None
             }
             Err(msg) => {
-                text_problems.push((line, format!("bad date in `reviewed`: {msg}")));
+                problems.push((line, format!("bad date in `{field}`: {msg}")));
                 None
             }
         }
+    };
+    let written = raw
+        .written
+        .as_ref()
+        .and_then(|w| day(w, "written", &mut text_problems));
+    let writer = raw.writer.as_ref().and_then(|w| {
+        let v = w.get_ref().split_whitespace().collect::<Vec<_>>().join(" ");
+        if v.is_empty() {
+            text_problems.push((lines.at(w.span().start), "writer is empty".into()));
+            None
+        } else {
+            Some(v)
+        }
     });
-    let source = source.and_then(|s| {
-        let s = s.get_ref();
+    let review = raw.review.as_ref().and_then(|r| {
+        let review_line = lines.at(r.span().start);
+        let r = r.get_ref();
+        let every = r.every.as_ref().and_then(|e| {
+            let n = *e.get_ref();
+            if (1..=i64::from(MAX_REVIEW_MONTHS)).contains(&n) {
+                Some(n as u32)
+            } else {
+                text_problems.push((
+                    lines.at(e.span().start),
+                    format!("review.every must be a number of months from 1 to {MAX_REVIEW_MONTHS}, not {n}"),
+                ));
+                None
+            }
+        });
+        let date = r
+            .date
+            .as_ref()
+            .and_then(|d| day(d, "review.date", &mut text_problems));
+        let source_checked = r
+            .source_checked
+            .as_ref()
+            .and_then(|d| day(d, "review.source_checked", &mut text_problems));
+        let by = r
+            .by
+            .as_ref()
+            .map(|b| b.get_ref().split_whitespace().collect::<Vec<_>>().join(" "));
+        match (&r.date, &by) {
+            (Some(_), None) => text_problems.push((
+                review_line,
+                "review.date needs review.by: who checked the article".into(),
+            )),
+            (None, Some(_)) | (None, None) if r.source_checked.is_some() || by.is_some() => {
+                text_problems.push((
+                    review_line,
+                    "review.by and review.source_checked go with review.date".into(),
+                ))
+            }
+            _ => {}
+        }
+        if let (Some(by), Some(writer)) = (&by, &raw.writer) {
+            if by.eq_ignore_ascii_case(writer.get_ref().trim()) {
+                text_problems.push((
+                    review_line,
+                    format!("review.by `{by}` is the writer: a review must be by someone else"),
+                ));
+            }
+            if by.is_empty() {
+                text_problems.push((review_line, "review.by is empty".into()));
+            }
+        }
+        if let (Some(d), Some(w)) = (date, written) {
+            if d < w {
+                text_problems.push((
+                    review_line,
+                    format!("review.date {d} is before the article was written ({w})"),
+                ));
+            }
+        }
+        Some(Review {
+            every_months: every?,
+            date,
+            by: date.and(by),
+            source_checked,
+        })
+    });
+    let mut sources: Vec<Source> = Vec::new();
+    let mut sources_ok = !raw_sources.is_empty();
+    for (s, _, table) in &raw_sources {
+        let key = match &s.key {
+            None => Some("main".to_string()),
+            Some(k) => {
+                let v = k.get_ref().trim();
+                let line = lines.at(k.span().start);
+                if !is_slug(v) {
+                    text_problems.push((
+                        line,
+                        format!("source key `{v}` must be lowercase letters, digits and hyphens"),
+                    ));
+                    None
+                } else if sources.iter().any(|o| o.key == v) {
+                    text_problems.push((line, format!("source key `{v}` is used twice")));
+                    None
+                } else {
+                    Some(v.to_string())
+                }
+            }
+        };
         let name = s.name.as_ref().and_then(|n| {
             let v = n.get_ref().trim();
             if v.is_empty() {
-                text_problems.push((lines.at(n.span().start), "source.name is empty".into()));
+                text_problems.push((lines.at(n.span().start), format!("{table}.name is empty")));
                 None
             } else {
                 Some(v.to_string())
@@ -241,22 +404,41 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
             let line = lines.at(p.span().start);
             match toml_date(p.get_ref()) {
                 Ok(d) if d.earliest() > today => {
-                    text_problems.push((line, format!("source.published {d} is in the future")));
+                    text_problems.push((line, format!("{table}.published {d} is in the future")));
                     None
                 }
                 Ok(d) => Some(d),
                 Err(msg) => {
-                    text_problems.push((line, format!("bad date in `source.published`: {msg}")));
+                    text_problems.push((line, format!("bad date in `{table}.published`: {msg}")));
                     None
                 }
             }
         });
-        Some(Source {
-            name: name?,
-            url: url?,
-            published: published?,
-        })
-    });
+        // A source's own level; the one-source form takes the article's.
+        let own_evidence = match &s.evidence {
+            Some(e) => match e.get_ref().parse::<Evidence>() {
+                Ok(level) => Some(Some(level)),
+                Err(msg) => {
+                    text_problems.push((lines.at(e.span().start), msg));
+                    None
+                }
+            },
+            None => Some(None),
+        };
+        match (key, name, url, published, own_evidence) {
+            (Some(key), Some(name), Some(url), Some(published), Some(level)) => {
+                sources.push(Source {
+                    key,
+                    name,
+                    url,
+                    published,
+                    evidence: level.or(evidence).unwrap_or(Evidence::ExpertOpinion),
+                    preprint: s.preprint || (sources.is_empty() && raw.preprint),
+                })
+            }
+            _ => sources_ok = false,
+        }
+    }
     let conditions = raw.conditions.as_ref().and_then(|c| {
         let mut out = Vec::new();
         if c.get_ref().is_empty() {
@@ -302,6 +484,58 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
     if plain.paragraphs.is_empty() {
         text_problems.push((body_line, "the article has no body text".into()));
     }
+    // The article's level is its main source's.
+    if let (Some(level), Some(main)) = (evidence, sources.first()) {
+        if main.evidence != level {
+            let line = raw_sources.first().map_or(1, |r| r.1);
+            text_problems.push((
+                line,
+                format!(
+                    "evidence is `{level}` but the main (first) source is `{}`: the article's level is its main source's",
+                    main.evidence
+                ),
+            ));
+        }
+    }
+    // Each paragraph's source: its first marker, or the main source.
+    let mut paragraph_sources = Vec::with_capacity(plain.paragraphs.len());
+    let mut used = vec![false; sources.len()];
+    for keys in &plain.markers {
+        let index = match keys.first() {
+            None => Some(0),
+            Some(k) => sources.iter().position(|s| &s.key == k),
+        };
+        for k in keys {
+            if let Some(i) = sources.iter().position(|s| &s.key == k) {
+                used[i] = true;
+            }
+        }
+        if let (None, Some(u)) = (keys.first(), used.first_mut()) {
+            *u = true;
+        }
+        paragraph_sources.push(index.unwrap_or(0));
+    }
+    if sources_ok {
+        for (n, line) in body.split('\n').enumerate() {
+            for key in marker_keys(line) {
+                if !sources.iter().any(|s| s.key == key) {
+                    text_problems.push((
+                        body_line + n,
+                        format!("marker `[^{key}]` names no source: the keys are {}", keys_of(&sources)),
+                    ));
+                }
+            }
+        }
+        for (i, s) in sources.iter().enumerate() {
+            if !used[i] && !plain.paragraphs.is_empty() {
+                let line = raw_sources.get(i).map_or(1, |r| r.1);
+                text_problems.push((
+                    line,
+                    format!("source `{}` is never cited: end the paragraphs it supports with `[^{}]`", s.key, s.key),
+                ));
+            }
+        }
+    }
     // The same checks on the text as decoded (TOML escapes such as `\u001B`, Markdown entities
     // such as `&#64;`): what was not already found as written is reported on the field's line,
     // or on the body's first line.
@@ -320,6 +554,27 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
         }
     }
 
+    let mut style: Vec<(usize, String)> = Vec::new();
+    // Plain words: grade 9 for the summary, 10 for the body.
+    if let (Some(Ok(text)), Some(s)) = (&summary, &raw.summary) {
+        let g = grade(text);
+        if g > MAX_SUMMARY_GRADE {
+            style.push((
+                lines.at(s.span().start),
+                format!("summary reads at grade {g:.1}; make it grade {MAX_SUMMARY_GRADE:.0} or below: shorter sentences, everyday words"),
+            ));
+        }
+    }
+    let body_grade = grade_of(plain.paragraphs.iter().map(String::as_str));
+    if body_grade > MAX_BODY_GRADE {
+        style.push((
+            body_line,
+            format!("the body reads at grade {body_grade:.1}; make it grade {MAX_BODY_GRADE:.0} or below: shorter sentences, everyday words"),
+        ));
+    }
+    parsed
+        .style
+        .extend(style.into_iter().map(|(l, m)| problem(l, m)));
     parsed.problems.extend(problems);
     parsed
         .problems
@@ -330,19 +585,26 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
     }
     // Every field is present and valid here; the `?`s only satisfy the types.
     parsed.article = (|| {
+        if !sources_ok {
+            return None;
+        }
         Some(Article {
             id: id?.0,
             title: title?.ok()?,
             summary: summary?.ok()?,
-            source: source?,
-            reviewed: reviewed?,
-            evidence: evidence?,
+            evidence: sources.first()?.evidence,
+            preprint: sources.first()?.preprint,
+            sources,
+            written: written?,
+            writer: writer?,
+            review: review?,
             conditions: conditions?,
             tags,
             cautions,
             paragraphs: plain.paragraphs,
+            paragraph_sources,
+            paragraph_headings: plain.under,
             headings: plain.headings,
-            path: path.to_path_buf(),
         })
     })();
     parsed
@@ -350,12 +612,18 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
 
 /// Every string of the front matter as TOML decoded it, with its line.
 fn decoded_values<'a>(raw: &'a RawFront, lines: &Lines<'_>) -> Vec<(usize, &'a str)> {
-    let source = raw.source.as_ref().map(|s| s.get_ref());
+    let sources = raw
+        .source
+        .iter()
+        .map(|s| s.get_ref())
+        .chain(raw.sources.iter().flat_map(|l| l.get_ref().iter().map(|s| s.get_ref())));
+    let review_by = raw.review.as_ref().and_then(|r| r.get_ref().by.as_ref());
     let conditions = raw.conditions.iter().flat_map(|c| c.get_ref());
-    [&raw.id, &raw.title, &raw.summary, &raw.evidence]
+    [&raw.id, &raw.title, &raw.summary, &raw.evidence, &raw.writer]
         .into_iter()
         .flatten()
-        .chain(source.iter().flat_map(|s| [&s.name, &s.url]).flatten())
+        .chain(review_by)
+        .chain(sources.flat_map(|s| [&s.key, &s.name, &s.url, &s.evidence]).flatten())
         .chain(conditions)
         .chain(&raw.tags)
         .chain(&raw.cautions)
@@ -418,6 +686,32 @@ fn toml_date(v: &toml::Value) -> Result<PartialDate, String> {
     }
 }
 
+/// The keys of the `[^key]` markers on one line of the body.
+fn marker_keys(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while let Some(at) = rest.find("[^") {
+        let after = &rest[at + 2..];
+        let len = after
+            .bytes()
+            .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+            .count();
+        if len > 0 && after.as_bytes().get(len) == Some(&b']') {
+            out.push(after[..len].to_string());
+        }
+        rest = &after[len..];
+    }
+    out
+}
+
+fn keys_of(sources: &[Source]) -> String {
+    sources
+        .iter()
+        .map(|s| format!("`{}`", s.key))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn check_url(url: &str) -> Result<(), String> {
     let Some(rest) = url.strip_prefix("https://") else {
         return Err(format!("source.url `{url}` must be an https:// link"));
@@ -451,15 +745,19 @@ mod tests {
 id = "pacing"
 title = "Pacing"
 summary = "How pacing works."
-reviewed = 2026-01-02
+written = 2026-01-02
 evidence = "patient-guide"
 conditions = ["mecfs"]
 tags = ["Pacing", "energy"]
+writer = "Ann"
 
 [source]
 name = "Action for M.E."
 url = "https://www.actionforme.org.uk/"
 published = "2021"
+
+[review]
+every = 24
 +++
 
 ## Heading
@@ -485,7 +783,12 @@ Pacing means *planning* rest. Another sentence.
         let a = p.article.unwrap();
         assert_eq!(a.id, "pacing");
         assert_eq!(a.tags, vec!["pacing", "energy"]);
-        assert_eq!(a.source.published, PartialDate::Year(2021));
+        assert_eq!(a.source().published, PartialDate::Year(2021));
+        assert_eq!(a.source().key, "main");
+        assert_eq!(a.writer, "Ann");
+        assert_eq!(a.review.every_months, 24);
+        assert!(!a.independently_reviewed());
+        assert_eq!(a.review_due().to_string(), "2028-01-02");
         assert_eq!(
             a.paragraphs,
             vec!["Pacing means planning rest. Another sentence."]
@@ -496,7 +799,7 @@ Pacing means *planning* rest. Another sentence.
     #[test]
     fn each_problem_has_its_line() {
         let bad = GOOD
-            .replace("reviewed = 2026-01-02", "reviewed = 2026-13-02")
+            .replace("written = 2026-01-02", "written = 2026-13-02")
             .replace("\"patient-guide\"", "\"anecdote\"")
             .replace("https://www.actionforme", "http://www.actionforme")
             .replace("[\"mecfs\"]", "[\"mecfs\", \"gout\"]");
@@ -518,9 +821,9 @@ Pacing means *planning* rest. Another sentence.
             "{m:?}"
         );
         assert!(m[1].starts_with("7: unknown condition `gout`"), "{m:?}");
-        assert!(m[2].starts_with("12: source.url `http://"), "{m:?}");
+        assert!(m[2].starts_with("13: source.url `http://"), "{m:?}");
         assert!(
-            m[3].starts_with("13: bad date in `source.published`"),
+            m[3].starts_with("14: bad date in `source.published`"),
             "{m:?}"
         );
     }
@@ -552,7 +855,7 @@ Pacing means *planning* rest. Another sentence.
             "corpus/pacing.md",
             &GOOD.replace("2026-01-02", "2027-01-02"),
         ));
-        assert_eq!(m, vec!["5: reviewed date 2027-01-02 is in the future"]);
+        assert_eq!(m, vec!["5: written date 2027-01-02 is in the future"]);
         let m = messages(&parse(
             "corpus/pacing.md",
             &GOOD.replace("tags =", "tagz ="),
@@ -579,7 +882,7 @@ Pacing means *planning* rest. Another sentence.
             &GOOD.replace("\"2021\"", "2021"),
         ));
         assert!(
-            m[0].starts_with("13: bad date in `source.published`: expected a date, found integer"),
+            m[0].starts_with("14: bad date in `source.published`: expected a date, found integer"),
             "{m:?}"
         );
     }
@@ -598,7 +901,7 @@ Pacing means *planning* rest. Another sentence.
             m[1].starts_with("8: bidirectional formatting character U+200F"),
             "{m:?}"
         );
-        assert!(m[2].starts_with("18: control character U+001B"), "{m:?}");
+        assert!(m[2].starts_with("22: control character U+001B"), "{m:?}");
         // Decoded: a TOML escape in the title, a Markdown entity and an invite in the body.
         let bad = GOOD
             .replace("title = \"Pacing\"", r#"title = "Pacing \u0040here""#)
@@ -610,9 +913,9 @@ Pacing means *planning* rest. Another sentence.
         assert_eq!(m.len(), 3, "{m:?}");
         assert!(m[0].starts_with("3: Discord mention `@here`"), "{m:?}");
         assert!(m[0].ends_with("(written as an escape or entity)"), "{m:?}");
-        assert!(m[1].starts_with("15: Discord mention `@everyone`"), "{m:?}");
+        assert!(m[1].starts_with("19: Discord mention `@everyone`"), "{m:?}");
         assert!(
-            m[2].starts_with("18: Discord invite link `discord.com/invite/x`"),
+            m[2].starts_with("22: Discord invite link `discord.com/invite/x`"),
             "{m:?}"
         );
         // Problems print safely even when they quote a hidden character.
@@ -621,6 +924,123 @@ Pacing means *planning* rest. Another sentence.
             &GOOD.replace("\"mecfs\"", r#""\u001Bx""#),
         );
         assert!(p.problems.iter().all(|p| !p.to_string().contains('\u{1b}')));
+    }
+
+    const SOURCES: &str = r#"+++
+id = "fmt"
+title = "FMT"
+summary = "FMT is experimental."
+written = 2026-01-02
+writer = "Ann"
+evidence = "rct"
+conditions = ["fibromyalgia"]
+
+[review]
+every = 6
+
+[[sources]]
+key = "fang"
+name = "J Pain (Fang 2024)"
+url = "https://doi.org/10.1016/j.jpain.2024.104535"
+published = "2024"
+evidence = "rct"
+
+[[sources]]
+key = "cai"
+name = "Neuron (Cai 2025)"
+url = "https://example.org/cai"
+published = "2025"
+evidence = "animal"
+preprint = true
++++
+
+A trial found less pain. [^fang]
+
+## What mice showed
+
+Mice got pain-like behaviour. [^cai]
+
+No marker here.
+"#;
+
+    #[test]
+    fn each_paragraph_is_under_its_own_source() {
+        let p = parse("corpus/fmt.md", SOURCES);
+        assert!(p.problems.is_empty(), "{:?}", messages(&p));
+        let a = p.article.unwrap();
+        assert_eq!(a.sources.len(), 2);
+        assert_eq!(a.paragraphs[1], "Mice got pain-like behaviour.");
+        assert_eq!(a.source_of(0).key, "fang");
+        assert_eq!(a.source_of(1).key, "cai");
+        assert_eq!(a.source_of(1).evidence, Evidence::Animal);
+        assert!(a.source_of(1).preprint);
+        assert_eq!(a.source_of(2).key, "fang", "no marker: the main source");
+        assert_eq!(a.paragraph_headings, vec![None, Some(0), Some(0)]);
+    }
+
+    #[test]
+    fn unknown_and_unused_source_keys_fail() {
+        let bad = SOURCES.replace("[^cai]", "[^kai]");
+        let m = messages(&parse("corpus/fmt.md", &bad));
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert!(m[0].starts_with("20: source `cai` is never cited"), "{m:?}");
+        assert!(m[1].starts_with("33: marker `[^kai]` names no source"), "{m:?}");
+        let both = SOURCES.replace("[review]", "[source]\nname = \"x\"\n\n[review]");
+        let m = messages(&parse("corpus/fmt.md", &both));
+        assert!(m.iter().any(|m| m.contains("not both")), "{m:?}");
+        let twice = SOURCES.replace("key = \"cai\"", "key = \"fang\"");
+        let m = messages(&parse("corpus/fmt.md", &twice));
+        assert!(m.iter().any(|m| m.contains("`fang` is used twice")), "{m:?}");
+        let mismatch = SOURCES.replace("evidence = \"rct\"\nconditions", "evidence = \"guideline\"\nconditions");
+        let m = messages(&parse("corpus/fmt.md", &mismatch));
+        assert!(m.iter().any(|m| m.contains("main (first) source is `rct`")), "{m:?}");
+    }
+
+    #[test]
+    fn reviews_must_be_independent_dated_and_scheduled() {
+        let reviewed = |review: &str| GOOD.replace("[review]\nevery = 24", review);
+        let ok = parse(
+            "corpus/pacing.md",
+            &reviewed("[review]\nevery = 24\ndate = 2026-03-01\nby = \"Bo\"\nsource_checked = 2026-03-01"),
+        );
+        assert!(ok.problems.is_empty(), "{:?}", messages(&ok));
+        let a = ok.article.unwrap();
+        assert!(a.independently_reviewed());
+        assert_eq!(a.review_due().to_string(), "2028-03-01");
+        for (review, expected) in [
+            ("[review]\nevery = 24\ndate = 2026-03-01\nby = \"ann\"", "is the writer"),
+            ("[review]\nevery = 24\ndate = 2025-03-01\nby = \"Bo\"", "before the article was written"),
+            ("[review]\nevery = 24\ndate = 2027-03-01\nby = \"Bo\"", "in the future"),
+            ("[review]\nevery = 24\ndate = 2026-03-01", "needs review.by"),
+            ("[review]\nevery = 24\nby = \"Bo\"", "go with review.date"),
+            ("[review]\nevery = 48", "from 1 to 36"),
+            ("[review]\ndate = 2026-03-01\nby = \"Bo\"", "missing required field `review.every`"),
+        ] {
+            let m = messages(&parse("corpus/pacing.md", &reviewed(review)));
+            assert!(m.iter().any(|m| m.contains(expected)), "{review}: {m:?}");
+        }
+        let m = messages(&parse("corpus/pacing.md", &GOOD.replace("written =", "reviewed =")));
+        assert!(m.iter().any(|m| m.contains("`reviewed` is replaced")), "{m:?}");
+        assert!(m.iter().any(|m| m.contains("missing required field `written`")), "{m:?}");
+    }
+
+    #[test]
+    fn hard_reading_is_a_style_problem_and_the_article_stays_valid() {
+        let dense = "Post-exertional malaise constitutes a pathognomonic characteristic of myalgic encephalomyelitis, necessitating individualised energy-management interventions.";
+        let style = |p: &Parsed| -> Vec<String> {
+            p.style.iter().map(|p| format!("{}: {}", p.line, p.message)).collect()
+        };
+        let p = parse("corpus/pacing.md", &GOOD.replace("How pacing works.", dense));
+        assert!(p.article.is_some() && p.problems.is_empty(), "{:?}", messages(&p));
+        let m = style(&p);
+        assert!(m.iter().any(|m| m.starts_with("4: summary reads at grade")), "{m:?}");
+        let p = parse(
+            "corpus/pacing.md",
+            &GOOD.replace("Pacing means *planning* rest. Another sentence.", dense),
+        );
+        let m = style(&p);
+        assert!(m.iter().any(|m| m.starts_with("19: the body reads at grade")), "{m:?}");
+        assert!(style(&parse("corpus/pacing.md", GOOD)).is_empty());
     }
 
     #[test]

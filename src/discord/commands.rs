@@ -287,7 +287,7 @@ pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
         description: "cairn is a librarian for patient support groups (ME/CFS, fibromyalgia, long COVID, gut health). It searches a small library of articles and answers with short excerpts, each citing its source, its dates and how strong the evidence is. It is not a doctor and never diagnoses.".into(),
         fields: vec![
             ("Who maintains the library".into(), "The cairn maintainers and this server's moderators. Every article is a plain-language summary, in our own words, of one named source: a guideline, a journal article or a health organisation's page.".into()),
-            ("How articles are chosen".into(), "Sources must be real and checkable (with a link or DOI). Each article states its evidence level, from clinical guideline to personal story, and is reviewed at least every 3 years; overdue articles are flagged and ranked lower.".into()),
+            ("How articles are chosen".into(), "Sources must be real and checkable (with a link or DOI). Each excerpt shows its own source and what kind of study it is in plain words, from clinical guideline to study in mice. Articles are due for review every 6 to 36 months depending on how fast their topic moves; one that nobody but its writer has checked says \"Not yet independently reviewed\", and overdue ones are flagged and ranked lower.".into()),
             ("No ads, no tracking".into(), "cairn shows no ads and sells nothing. Questions are not stored with your user id, and feedback is counted per article, never per person.".into()),
             ("Report a problem".into(), "Something wrong, outdated or upsetting? Tell this server's moderators, or open an issue in the cairn project's repository.".into()),
         ],

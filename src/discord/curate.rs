@@ -309,7 +309,8 @@ pub async fn add(
         evidence: evidence.key().into(),
         conditions,
         published,
-        reviewed: chrono::Local::now().date_naive(),
+        written: chrono::Local::now().date_naive(),
+        writer: ctx.author().name.clone(),
         ..ArticleForm::default()
     };
     open_form(ctx, guild, actor, form, None, "New article").await
@@ -348,7 +349,15 @@ pub async fn edit_article(
         defer(ctx, true).await?;
         return reply(ctx, "Too long to edit here", format!("The article's text is longer than Discord's {INPUT_MAX}-character form field. Use /article export, edit the file, then /article import with replace.")).await;
     }
+    if article.sources.len() > 1 {
+        defer(ctx, true).await?;
+        return reply(ctx, "Edit its file instead", format!("This article cites {} sources, and the form holds one. Use /article export, edit the file, then /article import with replace.", article.sources.len())).await;
+    }
     let mut form = ArticleForm::from_article(&article, &stored.markdown);
+    // An edit is a rewrite: written today, by this moderator (a later review must be by
+    // someone else).
+    form.written = chrono::Local::now().date_naive();
+    form.writer = ctx.author().name.clone();
     if let Some(e) = evidence {
         form.evidence = e.key().into();
     }
@@ -612,11 +621,15 @@ pub async fn list(
             } else {
                 ""
             };
+            let reviewed = match a.review.date {
+                Some(d) => format!("reviewed {d}"),
+                None => "not yet independently reviewed".to_string(),
+            };
             format!(
-                "`{}` {} · reviewed {}{due}",
+                "`{}` {} · {reviewed} · due {}{due}",
                 a.id,
                 render::escape(&a.title),
-                a.reviewed
+                a.review_due()
             )
         })
         .collect();
@@ -668,7 +681,7 @@ pub async fn history(
     .await
 }
 
-/// Record that you checked an article against its source today (moderators)
+/// Record that you checked an article against its sources today (moderators; not its writer)
 #[poise::command(slash_command, guild_only)]
 pub async fn review(
     ctx: Context<'_>,
@@ -683,14 +696,18 @@ pub async fn review(
     match ctx
         .data()
         .curator
-        .review(guild, id.trim(), actor, today)
+        .review(guild, id.trim(), actor, &ctx.author().name, today)
         .await
     {
         Ok(a) => {
             reply(
                 ctx,
                 "Review recorded",
-                format!("`{}` is marked as checked against its source on {today}, by you. The next review is due in 3 years.", a.id),
+                format!(
+                    "`{}` is marked as checked against its sources on {today}, by you. The next review is due on {}.",
+                    a.id,
+                    a.review_due()
+                ),
             )
             .await
         }

@@ -153,27 +153,28 @@ impl EmbedText {
 pub fn citation_field(number: usize, c: &Citation) -> (String, String) {
     let name = format!(
         "{number}. {} · {}",
-        &c.evidence_label,
+        c.evidence_words(),
         c.source_name.replace(['*', '_', '`', '~', '|'], "")
     );
-    let overdue = if c.review_overdue {
-        " (overdue for review)"
-    } else {
-        ""
-    };
+    // The answer first (the article's summary), then the excerpt that supports it.
     let head = format!(
-        "[{}]({})\nPublished {} · Reviewed {}{}",
+        "[{}]({})\n**{}**",
         escape(&clip(&c.title, 200)),
         link_url(&c.source_url),
-        c.published,
-        c.reviewed,
-        overdue
+        escape(&clip(&c.summary, 300)),
     );
     let mut cautions = String::new();
     for caution in &c.cautions {
         cautions.push_str("\n⚠️ ");
         cautions.push_str(&escape(caution));
     }
+    let dates = format!(
+        "\nPublished {} · Written {} · {}",
+        c.published,
+        c.written,
+        c.review_status()
+    );
+    let cautions = format!("{cautions}{dates}");
     let budget = FIELD_VALUE.saturating_sub(head.chars().count() + cautions.chars().count() + 4);
     // Shorten the excerpt itself (not the escaped text) so highlights stay well formed. Each
     // round strictly shortens it; below a few words it is dropped rather than shown as "...".
@@ -376,15 +377,31 @@ pub fn article_embed(a: &Article, overdue: bool, disclaimer: &str) -> EmbedText 
     let conditions: Vec<&str> = a.conditions.iter().map(|c| c.label()).collect();
     let mut fields = vec![
         (
-            "Source".to_string(),
-            format!("[{}]({})", escape(&a.source.name), link_url(&a.source.url)),
+            if a.sources.len() > 1 { "Sources" } else { "Source" }.to_string(),
+            a.sources
+                .iter()
+                .map(|s| {
+                    format!(
+                        "[{}]({}) · {} · {}",
+                        escape(&s.name),
+                        link_url(&s.url),
+                        s.evidence.label(),
+                        s.published
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
         ),
         (
-            "Dates".to_string(),
+            "Review".to_string(),
             format!(
-                "Published {} · Reviewed {}{}",
-                a.source.published,
-                a.reviewed,
+                "Written {} · {} · next due {}{}",
+                a.written,
+                match a.review.date {
+                    Some(d) => format!("reviewed {d}"),
+                    None => "not yet independently reviewed".to_string(),
+                },
+                a.review_due(),
                 if overdue { " (overdue for review)" } else { "" }
             ),
         ),
@@ -430,14 +447,16 @@ mod tests {
         let c = Citation {
             article_id: "a".into(),
             title: "T @everyone ".repeat(40),
-            summary: String::new(),
+            summary: "The answer *first*. ".repeat(20),
             source_name: "S".into(),
             source_url: "https://example.org/x(1)".into(),
             published: "2020".into(),
-            reviewed: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            written: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            reviewed: Some(chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap()),
             review_overdue: true,
             evidence: crate::corpus::Evidence::Rct,
             evidence_label: "Randomised controlled trial".into(),
+            preprint: true,
             conditions: Vec::new(),
             cautions: vec!["Careful * _ @here ".repeat(30); 3],
             excerpt: "word *x* ".repeat(60),

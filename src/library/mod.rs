@@ -136,6 +136,8 @@ impl Relevance {
 
 /// Overdue articles keep this fraction of their score.
 const OVERDUE_PENALTY: f32 = 0.8;
+/// An article no one but its writer has checked ranks slightly below a reviewed one.
+const UNREVIEWED_PENALTY: f32 = 0.97;
 /// Articles about one of the server's focus conditions get this much more score.
 const FOCUS_BOOST: f32 = 1.25;
 /// At most this many matches are considered for paging.
@@ -375,23 +377,27 @@ impl Library {
         answer.has_more = ranked.len() > opts.offset + limit;
         let terms = plan.all_terms();
         for (article, score) in ranked.into_iter().skip(opts.offset).take(limit) {
-            let (excerpt, highlights) = excerpt(article, &terms, &mut analysis);
+            let cut = excerpt(article, &terms, &mut analysis);
+            // The excerpt is shown under the source of the passage it comes from.
+            let source = article.source_of(cut.paragraph);
             answer.citations.push(Citation {
                 // A server's article is known by its own id within its server.
                 article_id: article.id.clone(),
                 title: article.title.clone(),
                 summary: article.summary.clone(),
-                source_name: article.source.name.clone(),
-                source_url: article.source.url.clone(),
-                published: article.source.published.to_string(),
-                reviewed: article.reviewed,
+                source_name: source.name.clone(),
+                source_url: source.url.clone(),
+                published: source.published.to_string(),
+                written: article.written,
+                reviewed: article.review.date,
                 review_overdue: article.review_overdue(today),
-                evidence: article.evidence,
-                evidence_label: article.evidence.label().to_string(),
+                evidence: source.evidence,
+                evidence_label: source.evidence.label().to_string(),
+                preprint: source.preprint,
                 conditions: article.conditions.clone(),
                 cautions: article.cautions.clone(),
-                excerpt,
-                highlights,
+                excerpt: cut.text,
+                highlights: cut.highlights,
                 score,
             });
         }
@@ -427,6 +433,9 @@ impl Library {
                 let mut score = h.score;
                 if a.review_overdue(today) {
                     score *= OVERDUE_PENALTY;
+                }
+                if !a.independently_reviewed() {
+                    score *= UNREVIEWED_PENALTY;
                 }
                 if a.conditions.iter().any(|c| opts.focus.contains(c)) {
                     score *= FOCUS_BOOST;
