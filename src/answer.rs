@@ -325,8 +325,20 @@ pub fn truncate_words(text: &str, max: usize) -> String {
 
 /// Headings whose passages answer rather than introduce: findings and what they mean.
 const ANSWER_HEADINGS: &[&str] = &[
-    "mean", "found", "find", "finding", "result", "show", "evidence", "answer", "help", "work",
-    "recommend", "advice", "what to do", "day to day",
+    "mean",
+    "found",
+    "find",
+    "finding",
+    "result",
+    "show",
+    "evidence",
+    "answer",
+    "help",
+    "work",
+    "recommend",
+    "advice",
+    "what to do",
+    "day to day",
 ];
 
 /// Whether a paragraph stands under a heading that announces an answer.
@@ -409,8 +421,12 @@ pub fn excerpt(article: &Article, terms: &HashSet<String>, analysis: &mut Analys
     while hi - lo < 2 && len(lo, hi) <= MAX_EXCERPT_CHARS * 2 / 3 {
         let short = len(lo, hi) < 150;
         let source = |u: usize| article.paragraph_sources.get(units[u].0).copied();
+        let heading = |u: usize| article.paragraph_headings.get(units[u].0).copied();
+        // A short passage may borrow from its neighbours, but never across a heading or into
+        // another source's passage.
         let same = |a: usize, b: usize| {
-            (units[a].0 == units[b].0 || short) && source(a) == source(b)
+            (units[a].0 == units[b].0 || (short && heading(a) == heading(b)))
+                && source(a) == source(b)
         };
         if hi + 1 < units.len() && same(hi, hi + 1) && len(lo, hi + 1) <= MAX_EXCERPT_CHARS {
             hi += 1;

@@ -170,7 +170,10 @@ fn at_most_a_fifth_of_the_questions_echo_their_articles_title() {
         let title = content_words(&article.title);
         let shared = asked.intersection(&title).count();
         if shared * 2 >= asked.len() {
-            echo.push(format!("line {}: {:?} ~ {:?}", q.line, q.ask, article.title));
+            echo.push(format!(
+                "line {}: {:?} ~ {:?}",
+                q.line, q.ask, article.title
+            ));
         }
     }
     let share = echo.len() as f64 / questions.len() as f64;
@@ -180,7 +183,12 @@ fn at_most_a_fifth_of_the_questions_echo_their_articles_title() {
         questions.len(),
         share * 100.0
     );
-    assert!(share <= 0.20, "{:.0}% echo their title:\n{}", share * 100.0, echo.join("\n"));
+    assert!(
+        share <= 0.20,
+        "{:.0}% echo their title:\n{}",
+        share * 100.0,
+        echo.join("\n")
+    );
 }
 
 #[test]

@@ -34,13 +34,23 @@ fn an_excerpt_is_shown_under_the_source_of_its_own_passage() {
         dir.path(),
         &[(
             "fmt.md",
-            article("fmt", "It is experimental.", "[review]\nevery = 6", TWO_SOURCES, body),
+            article(
+                "fmt",
+                "It is experimental.",
+                "[review]\nevery = 6",
+                TWO_SOURCES,
+                body,
+            ),
         )],
     );
     let ask = |q: &str| lib.ask(q, &AskOptions::default()).unwrap().citations;
     let mice = ask("germ-free mice pain-like behaviour");
     assert_eq!(mice.len(), 1);
-    assert!(mice[0].excerpt.contains("Germ-free mice"), "{}", mice[0].excerpt);
+    assert!(
+        mice[0].excerpt.contains("Germ-free mice"),
+        "{}",
+        mice[0].excerpt
+    );
     assert_eq!(mice[0].source_url, "https://doi.org/10.1000/mice");
     assert_eq!(mice[0].source_name, "Mouse journal (Lee 2025)");
     assert_eq!(mice[0].evidence_label, "Study in animals or in the lab");
@@ -50,10 +60,17 @@ fn an_excerpt_is_shown_under_the_source_of_its_own_passage() {
     );
     assert_eq!(mice[0].published, "2025");
     let trial = ask("small trial less pain treatment");
-    assert!(trial[0].excerpt.contains("small trial"), "{}", trial[0].excerpt);
+    assert!(
+        trial[0].excerpt.contains("small trial"),
+        "{}",
+        trial[0].excerpt
+    );
     assert_eq!(trial[0].source_url, "https://doi.org/10.1000/trial");
     assert_eq!(trial[0].evidence_label, "Randomised controlled trial");
-    assert!(!trial[0].excerpt.contains("mice"), "never crosses into another source's passage");
+    assert!(
+        !trial[0].excerpt.contains("mice"),
+        "never crosses into another source's passage"
+    );
     // The answer leads: every citation carries the article's summary.
     assert_eq!(trial[0].summary, "It is experimental.");
 }
@@ -61,24 +78,46 @@ fn an_excerpt_is_shown_under_the_source_of_its_own_passage() {
 #[test]
 fn unreviewed_articles_say_so_and_rank_just_below_reviewed_ones() {
     let dir = tempfile::tempdir().unwrap();
-    let one = "[source]\nname = \"Guide\"\nurl = \"https://example.org/guide\"\npublished = \"2024\"\n";
+    let one =
+        "[source]\nname = \"Guide\"\nurl = \"https://example.org/guide\"\npublished = \"2024\"\n";
     let body = "Pacing means planning rest around your energy. Short rests help many people.";
-    let reviewed = "[review]\nevery = 24\ndate = 2026-03-01\nby = \"Bo\"\nsource_checked = 2026-03-01";
+    let reviewed =
+        "[review]\nevery = 24\ndate = 2026-03-01\nby = \"Bo\"\nsource_checked = 2026-03-01";
     let lib = library(
         dir.path(),
         &[
             // Same words: only the review differs. "a" sorts first, so without the rule it
             // would win the tie.
-            ("a-unreviewed.md", article("a-unreviewed", "Pacing helps.", "[review]\nevery = 24", one, body)),
-            ("b-reviewed.md", article("b-reviewed", "Pacing helps.", reviewed, one, body)),
+            (
+                "a-unreviewed.md",
+                article(
+                    "a-unreviewed",
+                    "Pacing helps.",
+                    "[review]\nevery = 24",
+                    one,
+                    body,
+                ),
+            ),
+            (
+                "b-reviewed.md",
+                article("b-reviewed", "Pacing helps.", reviewed, one, body),
+            ),
         ],
     );
     let opts = AskOptions {
         today: chrono::NaiveDate::from_ymd_opt(2026, 6, 1),
         ..AskOptions::default()
     };
-    let c = lib.ask("pacing planning rest energy", &opts).unwrap().citations;
-    assert_eq!(c[0].article_id, "b-reviewed", "{:?}", c.iter().map(|c| &c.article_id).collect::<Vec<_>>());
+    let c = lib
+        .ask("pacing planning rest energy", &opts)
+        .unwrap()
+        .citations;
+    assert_eq!(
+        c[0].article_id,
+        "b-reviewed",
+        "{:?}",
+        c.iter().map(|c| &c.article_id).collect::<Vec<_>>()
+    );
     assert_eq!(c[0].review_status(), "Reviewed 2026-03-01");
     assert_eq!(c[1].article_id, "a-unreviewed");
     assert_eq!(c[1].review_status(), "Not yet independently reviewed");
@@ -89,9 +128,15 @@ fn unreviewed_articles_say_so_and_rank_just_below_reviewed_ones() {
         today: chrono::NaiveDate::from_ymd_opt(2028, 2, 1),
         ..AskOptions::default()
     };
-    let c = lib.ask("pacing planning rest energy", &late).unwrap().citations;
+    let c = lib
+        .ask("pacing planning rest energy", &late)
+        .unwrap()
+        .citations;
     let a = c.iter().find(|c| c.article_id == "a-unreviewed").unwrap();
-    assert_eq!(a.review_status(), "Not yet independently reviewed (overdue for review)");
+    assert_eq!(
+        a.review_status(),
+        "Not yet independently reviewed (overdue for review)"
+    );
 }
 
 #[test]
@@ -115,7 +160,10 @@ fn every_exercise_or_activity_article_carries_the_mecfs_caution() {
             missing.push(a.id.clone());
         }
     }
-    assert!(tagged >= 5, "only {tagged} articles are tagged exercise or activity");
+    assert!(
+        tagged >= 5,
+        "only {tagged} articles are tagged exercise or activity"
+    );
     assert!(missing.is_empty(), "no ME/CFS and PEM caution: {missing:?}");
 }
 
@@ -139,7 +187,12 @@ fn the_library_is_large_checked_and_honest_about_review() {
         }
         assert!(!a.summary.contains("the material we hold"), "{}", a.id);
         for p in &a.paragraphs {
-            for phrase in ["the material we hold", "our sources", "this article", "see our article"] {
+            for phrase in [
+                "the material we hold",
+                "our sources",
+                "this article",
+                "see our article",
+            ] {
                 assert!(!p.to_lowercase().contains(phrase), "{}: {p}", a.id);
             }
         }

@@ -11,12 +11,69 @@ pub struct Fts5 {
 
 /// Words too common to search on (FTS5 has no stop list).
 const STOP: &[&str] = &[
-    "the", "and", "for", "are", "but", "not", "you", "your", "with", "what", "does", "can", "how",
-    "why", "who", "this", "that", "there", "they", "from", "have", "has", "was", "were", "will",
-    "about", "into", "than", "any", "anyone", "know", "keep", "reading", "real", "evidence",
-    "doctor", "mentioned", "research", "actually", "say", "asking", "because", "might", "matter",
-    "people", "like", "question", "worth", "trying", "looked", "cant", "find", "straight",
-    "answer", "it", "is", "or", "of", "to", "in", "on", "my", "i",
+    "the",
+    "and",
+    "for",
+    "are",
+    "but",
+    "not",
+    "you",
+    "your",
+    "with",
+    "what",
+    "does",
+    "can",
+    "how",
+    "why",
+    "who",
+    "this",
+    "that",
+    "there",
+    "they",
+    "from",
+    "have",
+    "has",
+    "was",
+    "were",
+    "will",
+    "about",
+    "into",
+    "than",
+    "any",
+    "anyone",
+    "know",
+    "keep",
+    "reading",
+    "real",
+    "evidence",
+    "doctor",
+    "mentioned",
+    "research",
+    "actually",
+    "say",
+    "asking",
+    "because",
+    "might",
+    "matter",
+    "people",
+    "like",
+    "question",
+    "worth",
+    "trying",
+    "looked",
+    "cant",
+    "find",
+    "straight",
+    "answer",
+    "it",
+    "is",
+    "or",
+    "of",
+    "to",
+    "in",
+    "on",
+    "my",
+    "i",
 ];
 
 impl Fts5 {
@@ -29,7 +86,8 @@ impl Fts5 {
         )?;
         let tx = conn.transaction()?;
         {
-            let mut insert = tx.prepare("INSERT INTO docs (title, summary, body) VALUES (?1, ?2, ?3)")?;
+            let mut insert =
+                tx.prepare("INSERT INTO docs (title, summary, body) VALUES (?1, ?2, ?3)")?;
             for (title, summary, body) in docs {
                 insert.execute((title, summary, body))?;
             }

@@ -41,10 +41,11 @@ impl Source {
         }
         let mut docs = Vec::new();
         for line in lines(&corpus)? {
-            let v: serde_json::Value = serde_json::from_str(&line).map_err(|e| BenchError::Read {
-                path: corpus.clone(),
-                message: e.to_string(),
-            })?;
+            let v: serde_json::Value =
+                serde_json::from_str(&line).map_err(|e| BenchError::Read {
+                    path: corpus.clone(),
+                    message: e.to_string(),
+                })?;
             let title = clean(v["title"].as_str().unwrap_or_default());
             let sentences = split_sentences(&clean(v["text"].as_str().unwrap_or_default()));
             if !title.is_empty() && !sentences.is_empty() {
@@ -117,7 +118,12 @@ fn lines(path: &Path) -> Result<Vec<String>, BenchError> {
 fn clean(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '@' | '<' | '>' | '*' | '_' | '`' | '#' | '[' | ']' | '|' | '\\' | '"') {
+            if c.is_control()
+                || matches!(
+                    c,
+                    '@' | '<' | '>' | '*' | '_' | '`' | '#' | '[' | ']' | '|' | '\\' | '"'
+                )
+            {
                 ' '
             } else {
                 c

@@ -105,7 +105,12 @@ pub struct Report {
 
 /// Generates the library, measures cairn and FTS5 on it, and returns the figures.
 pub fn run(source: &Source, config: &BenchConfig) -> Result<Report, BenchError> {
-    let generated = generate::write_library(source, config.articles, &config.work_dir.join("corpus"), &config.corpus_dir)?;
+    let generated = generate::write_library(
+        source,
+        config.articles,
+        &config.work_dir.join("corpus"),
+        &config.corpus_dir,
+    )?;
     let questions = source.questions(config.questions + WARM_UP);
     let mut report = Report {
         articles: config.articles,

@@ -48,10 +48,11 @@ pub fn run(paths: &super::Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
         Some(_) => None,
         None => Some(tempfile::tempdir()?),
     };
-    let root = args
-        .work
-        .clone()
-        .unwrap_or_else(|| temp.as_ref().map(|t| t.path().to_path_buf()).unwrap_or_default());
+    let root = args.work.clone().unwrap_or_else(|| {
+        temp.as_ref()
+            .map(|t| t.path().to_path_buf())
+            .unwrap_or_default()
+    });
     println!(
         "cairn bench: {} threads, text from {}",
         std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -113,11 +114,18 @@ pub fn run(paths: &super::Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
             rss_model.map_or(String::new(), |m| format!(" ({m:.0})")),
         );
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn print_report(r: &Report, rss: f64, rss_model: Option<f64>) {
-    println!("\n== {} articles ({:.1} MB of Markdown), {} questions", r.articles, r.corpus_mb, r.questions);
+    println!(
+        "\n== {} articles ({:.1} MB of Markdown), {} questions",
+        r.articles, r.corpus_mb, r.questions
+    );
     println!(
         "build      cairn {:.1} s ({:.0} articles/s, {:.1} MB/s, index {:.1} MB) | FTS5 {:.1} s ({:.0} articles/s, {:.1} MB) | cairn/FTS5 {:.2}",
         r.cairn_build.seconds,
@@ -135,18 +143,33 @@ fn print_report(r: &Report, rss: f64, rss_model: Option<f64>) {
         r.lexical.p50 / r.fts5.p50
     );
     if let Some(p) = r.with_encoder {
-        println!("encoder    cairn p50 {:.3} ms, p95 {:.3}, p99 {:.3}", p.p50, p.p95, p.p99);
+        println!(
+            "encoder    cairn p50 {:.3} ms, p95 {:.3}, p99 {:.3}",
+            p.p50, p.p95, p.p99
+        );
     }
-    println!("throughput {:.0} answers/s on {} threads", r.throughput, r.threads);
-    println!("live add   {:.1} ms from a moderator's add to the article being found", r.add_to_searchable_ms);
+    println!(
+        "throughput {:.0} answers/s on {} threads",
+        r.throughput, r.threads
+    );
+    println!(
+        "live add   {:.1} ms from a moderator's add to the article being found",
+        r.add_to_searchable_ms
+    );
     match rss_model {
-        Some(m) => println!("memory     serving process peak RSS {rss:.0} MB lexical, {m:.0} MB with the encoder"),
+        Some(m) => println!(
+            "memory     serving process peak RSS {rss:.0} MB lexical, {m:.0} MB with the encoder"
+        ),
         None => println!("memory     serving process peak RSS {rss:.0} MB lexical"),
     }
 }
 
 /// Runs this binary again on the built library, to measure a serving process's memory alone.
-fn child_rss(work: &std::path::Path, questions: usize, model: Option<&PathBuf>) -> anyhow::Result<f64> {
+fn child_rss(
+    work: &std::path::Path,
+    questions: usize,
+    model: Option<&PathBuf>,
+) -> anyhow::Result<f64> {
     let exe = std::env::current_exe()?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("--corpus")
@@ -167,7 +190,12 @@ fn child_rss(work: &std::path::Path, questions: usize, model: Option<&PathBuf>) 
     text.lines()
         .find_map(|l| l.strip_prefix("peak_rss_mb="))
         .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("the serving process reported no memory: {}", String::from_utf8_lossy(&out.stderr)))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "the serving process reported no memory: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
 }
 
 fn serve_rss(

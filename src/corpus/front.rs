@@ -129,11 +129,14 @@ mod tests {
         let out = set_review(md, day, "sam \"the\" mod");
         assert_eq!(
             out,
-            "+++\nid = \"a\"\n\n[review]\ndate = 2027-02-03\nby = \"sam \\\"the\\\" mod\"\nsource_checked = 2027-02-03\nevery = 12\n\n[[sources]]\nkey = \"k\"\n+++\nBody by = x\n"
+            "+++\nid = \"a\"\n\n[review]\ndate = 2027-02-03\nby = 'sam \"the\" mod'\nsource_checked = 2027-02-03\nevery = 12\n\n[[sources]]\nkey = \"k\"\n+++\nBody by = x\n"
         );
         // A legacy article is brought up to date first.
         let out = set_review(LEGACY, day, "sam");
         assert!(out.contains("written = 2020-01-01\n"), "{out}");
-        assert!(out.contains("[review]\nevery = 36\ndate = 2027-02-03\nby = \"sam\"\n"), "{out}");
+        assert!(
+            out.contains("[review]\ndate = 2027-02-03\nby = \"sam\"\nsource_checked = 2027-02-03\nevery = 36\n"),
+            "{out}"
+        );
     }
 }

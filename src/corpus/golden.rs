@@ -101,13 +101,22 @@ pub fn load(path: &Path) -> Result<(Vec<GoldenQuestion>, Vec<Problem>), std::io:
             None => None,
             Some([a, b]) => Some((a.clone(), b.clone())),
             Some(_) => {
-                problems.push(problem(line, "`above` names two article ids: [higher, lower]".into()));
+                problems.push(problem(
+                    line,
+                    "`above` names two article ids: [higher, lower]".into(),
+                ));
                 continue;
             }
         };
         if let Some(pattern) = &q.answer {
-            if let Err(e) = regex::RegexBuilder::new(pattern).case_insensitive(true).build() {
-                problems.push(problem(line, format!("`answer` is not a valid pattern: {e}")));
+            if let Err(e) = regex::RegexBuilder::new(pattern)
+                .case_insensitive(true)
+                .build()
+            {
+                problems.push(problem(
+                    line,
+                    format!("`answer` is not a valid pattern: {e}"),
+                ));
                 continue;
             }
         }

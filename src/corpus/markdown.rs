@@ -121,7 +121,12 @@ mod tests {
         );
         assert_eq!(
             body.markers,
-            vec![vec![], vec!["fang".to_string()], vec!["cai".to_string()], vec![]]
+            vec![
+                vec![],
+                vec!["fang".to_string()],
+                vec!["cai".to_string()],
+                vec![]
+            ]
         );
         assert_eq!(body.under, vec![None, Some(0), Some(0), Some(0)]);
     }

@@ -258,7 +258,7 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
             "`reviewed` is replaced: write `written = YYYY-MM-DD` and `writer`, and a `[review]` table with `every` (months), plus `date`, `by` and `source_checked` once someone other than the writer has checked the article".into(),
         ));
     }
-    let mut day = |v: &Spanned<toml::Value>, field: &str, problems: &mut Vec<(usize, String)>| {
+    let day = |v: &Spanned<toml::Value>, field: &str, problems: &mut Vec<(usize, String)>| {
         let line = lines.at(v.span().start);
         match toml_date(v.get_ref()) {
             Ok(PartialDate::Day(d)) if d > today => {
@@ -521,7 +521,10 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
                 if !sources.iter().any(|s| s.key == key) {
                     text_problems.push((
                         body_line + n,
-                        format!("marker `[^{key}]` names no source: the keys are {}", keys_of(&sources)),
+                        format!(
+                            "marker `[^{key}]` names no source: the keys are {}",
+                            keys_of(&sources)
+                        ),
                     ));
                 }
             }
@@ -531,7 +534,10 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
                 let line = raw_sources.get(i).map_or(1, |r| r.1);
                 text_problems.push((
                     line,
-                    format!("source `{}` is never cited: end the paragraphs it supports with `[^{}]`", s.key, s.key),
+                    format!(
+                        "source `{}` is never cited: end the paragraphs it supports with `[^{}]`",
+                        s.key, s.key
+                    ),
                 ));
             }
         }
@@ -612,23 +618,33 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
 
 /// Every string of the front matter as TOML decoded it, with its line.
 fn decoded_values<'a>(raw: &'a RawFront, lines: &Lines<'_>) -> Vec<(usize, &'a str)> {
-    let sources = raw
-        .source
-        .iter()
-        .map(|s| s.get_ref())
-        .chain(raw.sources.iter().flat_map(|l| l.get_ref().iter().map(|s| s.get_ref())));
+    let sources = raw.source.iter().map(|s| s.get_ref()).chain(
+        raw.sources
+            .iter()
+            .flat_map(|l| l.get_ref().iter().map(|s| s.get_ref())),
+    );
     let review_by = raw.review.as_ref().and_then(|r| r.get_ref().by.as_ref());
     let conditions = raw.conditions.iter().flat_map(|c| c.get_ref());
-    [&raw.id, &raw.title, &raw.summary, &raw.evidence, &raw.writer]
-        .into_iter()
-        .flatten()
-        .chain(review_by)
-        .chain(sources.flat_map(|s| [&s.key, &s.name, &s.url, &s.evidence]).flatten())
-        .chain(conditions)
-        .chain(&raw.tags)
-        .chain(&raw.cautions)
-        .map(|v| (lines.at(v.span().start), v.get_ref().as_str()))
-        .collect()
+    [
+        &raw.id,
+        &raw.title,
+        &raw.summary,
+        &raw.evidence,
+        &raw.writer,
+    ]
+    .into_iter()
+    .flatten()
+    .chain(review_by)
+    .chain(
+        sources
+            .flat_map(|s| [&s.key, &s.name, &s.url, &s.evidence])
+            .flatten(),
+    )
+    .chain(conditions)
+    .chain(&raw.tags)
+    .chain(&raw.cautions)
+    .map(|v| (lines.at(v.span().start), v.get_ref().as_str()))
+    .collect()
 }
 
 /// Splits `+++\n<toml>\n+++\n<body>`; `None` when the file does not start with front matter or it
@@ -984,16 +1000,28 @@ No marker here.
         let m = messages(&parse("corpus/fmt.md", &bad));
         assert_eq!(m.len(), 2, "{m:?}");
         assert!(m[0].starts_with("20: source `cai` is never cited"), "{m:?}");
-        assert!(m[1].starts_with("33: marker `[^kai]` names no source"), "{m:?}");
+        assert!(
+            m[1].starts_with("33: marker `[^kai]` names no source"),
+            "{m:?}"
+        );
         let both = SOURCES.replace("[review]", "[source]\nname = \"x\"\n\n[review]");
         let m = messages(&parse("corpus/fmt.md", &both));
         assert!(m.iter().any(|m| m.contains("not both")), "{m:?}");
         let twice = SOURCES.replace("key = \"cai\"", "key = \"fang\"");
         let m = messages(&parse("corpus/fmt.md", &twice));
-        assert!(m.iter().any(|m| m.contains("`fang` is used twice")), "{m:?}");
-        let mismatch = SOURCES.replace("evidence = \"rct\"\nconditions", "evidence = \"guideline\"\nconditions");
+        assert!(
+            m.iter().any(|m| m.contains("`fang` is used twice")),
+            "{m:?}"
+        );
+        let mismatch = SOURCES.replace(
+            "evidence = \"rct\"\nconditions",
+            "evidence = \"guideline\"\nconditions",
+        );
         let m = messages(&parse("corpus/fmt.md", &mismatch));
-        assert!(m.iter().any(|m| m.contains("main (first) source is `rct`")), "{m:?}");
+        assert!(
+            m.iter().any(|m| m.contains("main (first) source is `rct`")),
+            "{m:?}"
+        );
     }
 
     #[test]
@@ -1001,45 +1029,86 @@ No marker here.
         let reviewed = |review: &str| GOOD.replace("[review]\nevery = 24", review);
         let ok = parse(
             "corpus/pacing.md",
-            &reviewed("[review]\nevery = 24\ndate = 2026-03-01\nby = \"Bo\"\nsource_checked = 2026-03-01"),
+            &reviewed(
+                "[review]\nevery = 24\ndate = 2026-03-01\nby = \"Bo\"\nsource_checked = 2026-03-01",
+            ),
         );
         assert!(ok.problems.is_empty(), "{:?}", messages(&ok));
         let a = ok.article.unwrap();
         assert!(a.independently_reviewed());
         assert_eq!(a.review_due().to_string(), "2028-03-01");
         for (review, expected) in [
-            ("[review]\nevery = 24\ndate = 2026-03-01\nby = \"ann\"", "is the writer"),
-            ("[review]\nevery = 24\ndate = 2025-03-01\nby = \"Bo\"", "before the article was written"),
-            ("[review]\nevery = 24\ndate = 2027-03-01\nby = \"Bo\"", "in the future"),
+            (
+                "[review]\nevery = 24\ndate = 2026-03-01\nby = \"ann\"",
+                "is the writer",
+            ),
+            (
+                "[review]\nevery = 24\ndate = 2025-03-01\nby = \"Bo\"",
+                "before the article was written",
+            ),
+            (
+                "[review]\nevery = 24\ndate = 2027-03-01\nby = \"Bo\"",
+                "in the future",
+            ),
             ("[review]\nevery = 24\ndate = 2026-03-01", "needs review.by"),
             ("[review]\nevery = 24\nby = \"Bo\"", "go with review.date"),
             ("[review]\nevery = 48", "from 1 to 36"),
-            ("[review]\ndate = 2026-03-01\nby = \"Bo\"", "missing required field `review.every`"),
+            (
+                "[review]\ndate = 2026-03-01\nby = \"Bo\"",
+                "missing required field `review.every`",
+            ),
         ] {
             let m = messages(&parse("corpus/pacing.md", &reviewed(review)));
             assert!(m.iter().any(|m| m.contains(expected)), "{review}: {m:?}");
         }
-        let m = messages(&parse("corpus/pacing.md", &GOOD.replace("written =", "reviewed =")));
-        assert!(m.iter().any(|m| m.contains("`reviewed` is replaced")), "{m:?}");
-        assert!(m.iter().any(|m| m.contains("missing required field `written`")), "{m:?}");
+        let m = messages(&parse(
+            "corpus/pacing.md",
+            &GOOD.replace("written =", "reviewed ="),
+        ));
+        assert!(
+            m.iter().any(|m| m.contains("`reviewed` is replaced")),
+            "{m:?}"
+        );
+        assert!(
+            m.iter()
+                .any(|m| m.contains("missing required field `written`")),
+            "{m:?}"
+        );
     }
 
     #[test]
     fn hard_reading_is_a_style_problem_and_the_article_stays_valid() {
         let dense = "Post-exertional malaise constitutes a pathognomonic characteristic of myalgic encephalomyelitis, necessitating individualised energy-management interventions.";
         let style = |p: &Parsed| -> Vec<String> {
-            p.style.iter().map(|p| format!("{}: {}", p.line, p.message)).collect()
+            p.style
+                .iter()
+                .map(|p| format!("{}: {}", p.line, p.message))
+                .collect()
         };
-        let p = parse("corpus/pacing.md", &GOOD.replace("How pacing works.", dense));
-        assert!(p.article.is_some() && p.problems.is_empty(), "{:?}", messages(&p));
+        let p = parse(
+            "corpus/pacing.md",
+            &GOOD.replace("How pacing works.", dense),
+        );
+        assert!(
+            p.article.is_some() && p.problems.is_empty(),
+            "{:?}",
+            messages(&p)
+        );
         let m = style(&p);
-        assert!(m.iter().any(|m| m.starts_with("4: summary reads at grade")), "{m:?}");
+        assert!(
+            m.iter().any(|m| m.starts_with("4: summary reads at grade")),
+            "{m:?}"
+        );
         let p = parse(
             "corpus/pacing.md",
             &GOOD.replace("Pacing means *planning* rest. Another sentence.", dense),
         );
         let m = style(&p);
-        assert!(m.iter().any(|m| m.starts_with("19: the body reads at grade")), "{m:?}");
+        assert!(
+            m.iter()
+                .any(|m| m.starts_with("19: the body reads at grade")),
+            "{m:?}"
+        );
         assert!(style(&parse("corpus/pacing.md", GOOD)).is_empty());
     }
 

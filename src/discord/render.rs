@@ -377,7 +377,12 @@ pub fn article_embed(a: &Article, overdue: bool, disclaimer: &str) -> EmbedText 
     let conditions: Vec<&str> = a.conditions.iter().map(|c| c.label()).collect();
     let mut fields = vec![
         (
-            if a.sources.len() > 1 { "Sources" } else { "Source" }.to_string(),
+            if a.sources.len() > 1 {
+                "Sources"
+            } else {
+                "Source"
+            }
+            .to_string(),
             a.sources
                 .iter()
                 .map(|s| {
