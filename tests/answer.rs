@@ -142,7 +142,7 @@ fn overdue_articles_rank_lower_and_are_flagged() {
     let body = "Pacing means planning rest between activities. It helps many people.";
     let fresh = common::article("fresh", "Pacing", body, "\"mecfs\"");
     let old = common::article("old", "Pacing", body, "\"mecfs\"")
-        .replace("reviewed = 2025-01-01", "reviewed = 2019-01-01");
+        .replace("written = 2025-01-01", "written = 2019-01-01");
     let dir = common::temp_corpus(&[("fresh.md", fresh), ("old.md", old)]);
     let lib = Library::open(&LibraryConfig::new(dir.path(), None)).unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 21);
@@ -199,8 +199,9 @@ fn the_answer_serialises_to_json() {
         "source_name",
         "source_url",
         "published",
-        "reviewed",
+        "written",
         "evidence",
+        "evidence_label",
         "excerpt",
         "highlights",
     ] {

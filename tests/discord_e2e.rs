@@ -468,9 +468,10 @@ async fn more_results_pages_and_feedback_is_counted_once_per_person() {
                 counted += 1;
                 assert_eq!(c.helpful, 1);
                 assert!(
-                    shown
+                    shown.iter().any(|v| a
+                        .sources
                         .iter()
-                        .any(|v| v.contains(&a.source.url.replace('(', "%28").replace(')', "%29"))),
+                        .any(|s| v.contains(&s.url.replace('(', "%28").replace(')', "%29")))),
                     "{} was not on the page",
                     a.id
                 );
@@ -1210,6 +1211,8 @@ async fn cairn_serve_stops_on_sigterm_and_sigint_while_discord_is_unreachable() 
 
 /// A member's permissions plus Manage Messages (a moderator) or Manage Server (an admin).
 const MODERATOR: &str = "2147609600";
+/// A second moderator of the same server (an article's reviewer must not be its writer).
+const SECOND_MODERATOR_ID: u64 = 1_100_000_000_000_000_077;
 const ADMIN: &str = "2147601440";
 const PLAIN: &str = support::MEMBER_PERMISSIONS;
 /// Another server, where the same person may moderate too.
@@ -1225,12 +1228,26 @@ impl Bot {
         permissions: &str,
         guild: Option<u64>,
     ) -> (Value, Recorded) {
+        self.sub_from(name, sub, options, permissions, guild, (USER_ID, "sam"))
+            .await
+    }
+
+    /// As [`Bot::sub_as`], from another member: `(user id, user name)`.
+    async fn sub_from(
+        &self,
+        name: &str,
+        sub: &str,
+        options: Value,
+        permissions: &str,
+        guild: Option<u64>,
+        (user, user_name): (u64, &str),
+    ) -> (Value, Recorded) {
         let base = if sub.is_empty() {
             self.double.slash(name, options)
         } else {
             self.double.slash_sub(name, sub, options)
         };
-        let mut i = support::as_member(base, USER_ID, "sam", permissions);
+        let mut i = support::as_member(base, user, user_name, permissions);
         if let Some(g) = guild {
             i = in_guild(i, g);
         }
@@ -1476,10 +1493,24 @@ async fn moderators_run_their_servers_library_from_discord() {
             assert_eq!(choices, expected, "autocomplete in {guild}");
         }
 
-        // A review records today's date and the reviewer.
+        // Its writer cannot review it; another moderator can, and the review records today's
+        // date and the reviewer.
         let (title, text) = bot
             .private_reply("article", "review", id_opt.clone(), MODERATOR)
             .await;
+        assert_ne!(title, "Review recorded", "{text}");
+        assert!(text.contains("is the writer"), "{text}");
+        let (i, cb) = bot
+            .sub_from(
+                "article",
+                "review",
+                id_opt.clone(),
+                MODERATOR,
+                None,
+                (SECOND_MODERATOR_ID, "robin"),
+            )
+            .await;
+        let (title, text) = private_text(&bot, &i, &cb).await;
         assert_eq!(title, "Review recorded", "{text}");
         let today = chrono::Local::now().date_naive();
         assert!(text.contains(&today.to_string()), "{text}");
@@ -1491,7 +1522,14 @@ async fn moderators_run_their_servers_library_from_discord() {
             .unwrap()
             .unwrap();
         assert!(
-            stored.markdown.contains(&format!("reviewed = {today}")),
+            stored
+                .markdown
+                .contains(&format!("date = {today}\nby = \"robin\"\n")),
+            "{}",
+            stored.markdown
+        );
+        assert!(
+            stored.markdown.contains("writer = \"sam\""),
             "{}",
             stored.markdown
         );

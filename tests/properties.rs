@@ -81,7 +81,8 @@ proptest! {
             published: "2024-05".into(),
             evidence: "patient-guide".into(),
             conditions: "mecfs".into(),
-            reviewed: today(),
+            written: today(),
+            writer: "prop writer".into(),
             body: "Some text.".into(),
             ..ArticleForm::default()
         };

@@ -98,7 +98,7 @@ pub async fn run(
 
     let intents = serenity::GatewayIntents::GUILDS;
     let http = serenity::HttpBuilder::new(&config.token)
-        .client(https_client(config.test_endpoint.as_ref())?)
+        .client(https_client(config.test_endpoint.as_ref()).map_err(BotError::Tls)?)
         .build();
     let mut client = serenity::ClientBuilder::new_with_http(http, intents)
         .framework(framework)
@@ -142,7 +142,7 @@ pub async fn run(
 /// production it trusts the usual web roots. With a test endpoint (tests only), `discord.com`
 /// resolves to that loopback address and only the test certificate authority is trusted: the
 /// requests still go to `https://discord.com/api/v10/...` on the same code path.
-fn https_client(endpoint: Option<&TestEndpoint>) -> Result<reqwest::Client, BotError> {
+fn https_client(endpoint: Option<&TestEndpoint>) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder().use_rustls_tls();
     if let Some(ep) = endpoint {
         tracing::warn!(
@@ -150,13 +150,13 @@ fn https_client(endpoint: Option<&TestEndpoint>) -> Result<reqwest::Client, BotE
             "CAIRN_DISCORD_ADDR is set: discord.com is reached at this address, trusting only CAIRN_DISCORD_CA. This is for tests only."
         );
         let ca = reqwest::Certificate::from_pem(&ep.ca_pem)
-            .map_err(|e| BotError::Tls(format!("CAIRN_DISCORD_CA: {e}")))?;
+            .map_err(|e| format!("CAIRN_DISCORD_CA: {e}"))?;
         builder = builder
             .resolve("discord.com", ep.addr)
             .tls_built_in_root_certs(false)
             .add_root_certificate(ca);
     }
-    builder.build().map_err(|e| BotError::Tls(e.to_string()))
+    builder.build().map_err(|e| e.to_string())
 }
 
 /// How long a clean gateway close may take before cairn leaves anyway.

@@ -73,7 +73,8 @@ pub fn article(id: &str, title: &str, body: &str, conditions: &str) -> String {
 id = "{id}"
 title = "{title}"
 summary = "A summary of {title}."
-reviewed = 2025-01-01
+written = 2025-01-01
+writer = "Test writer"
 evidence = "guideline"
 conditions = [{conditions}]
 tags = ["test"]
@@ -82,6 +83,9 @@ tags = ["test"]
 name = "Test Organisation"
 url = "https://example.org/{id}"
 published = "2021-10"
+
+[review]
+every = 36
 +++
 
 {body}
