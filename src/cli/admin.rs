@@ -186,10 +186,7 @@ pub fn article(paths: &Paths, cmd: ArticleCommand) -> anyhow::Result<ExitCode> {
                     } else {
                         ""
                     };
-                    let reviewed = match a.review.date {
-                        Some(d) => format!("reviewed {d}"),
-                        None => "not yet reviewed".to_string(),
-                    };
+                    let reviewed = a.review_state();
                     println!(
                         "{:<40} {reviewed}, due {}  {}{due}",
                         a.id,

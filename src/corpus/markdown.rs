@@ -60,32 +60,46 @@ fn squeeze(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Takes the `[^key]` markers out of a paragraph: the text without them, and their keys.
-fn take_markers(text: &str) -> (String, Vec<String>) {
-    let mut keys = Vec::new();
-    let mut kept = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("[^") {
-        let after = &rest[at + 2..];
-        let len = after
+/// Every `[^key]` marker in `text`: its byte range and its key (lowercase letters, digits and
+/// hyphens). Anything else in brackets is left alone.
+pub fn markers(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("[^").map(|i| from + i) {
+        let key_start = at + 2;
+        let len = text[key_start..]
             .bytes()
             .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
             .count();
-        if len > 0 && after.as_bytes().get(len) == Some(&b']') {
-            kept.push_str(&rest[..at]);
-            keys.push(after[..len].to_string());
-            rest = &after[len + 1..];
+        let end = key_start + len;
+        if len > 0 && text.as_bytes().get(end) == Some(&b']') {
+            out.push((at..end + 1, &text[key_start..end]));
+            from = end + 1;
         } else {
-            kept.push_str(&rest[..at + 2]);
-            rest = after;
+            from = key_start;
         }
     }
-    kept.push_str(rest);
+    out
+}
+
+/// Takes the `[^key]` markers out of a paragraph: the text without them, and their keys.
+fn take_markers(text: &str) -> (String, Vec<String>) {
+    let found = markers(text);
+    let mut kept = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, _) in &found {
+        kept.push_str(&text[at..range.start]);
+        at = range.end;
+    }
+    kept.push_str(&text[at..]);
     let text = squeeze(&kept);
     // "found this. [^a]" leaves "found this." once squeezed; a marker before a full stop leaves
     // a space before it.
     let text = text.replace(" .", ".").replace(" ,", ",");
-    (text, keys)
+    (
+        text,
+        found.into_iter().map(|(_, k)| k.to_string()).collect(),
+    )
 }
 
 #[cfg(test)]

@@ -78,6 +78,14 @@ impl Article {
             .unwrap_or(from)
     }
 
+    /// "reviewed 2027-03-01", or "not yet independently reviewed".
+    pub fn review_state(&self) -> String {
+        match self.review.date {
+            Some(d) => format!("reviewed {d}"),
+            None => "not yet independently reviewed".to_string(),
+        }
+    }
+
     /// Whether it is past its review on `today`.
     pub fn review_overdue(&self, today: NaiveDate) -> bool {
         today > self.review_due()

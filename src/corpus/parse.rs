@@ -2,7 +2,7 @@
 //! carries the line it is on, so `cairn check` can print `path:line: message`.
 
 use super::hostile::findings;
-use super::markdown::to_plain;
+use super::markdown::{markers, to_plain};
 use super::model::{Article, Condition, Evidence, PartialDate, Review, Source, MAX_REVIEW_MONTHS};
 use super::readability::{grade, grade_of, MAX_BODY_GRADE, MAX_SUMMARY_GRADE};
 use super::Problem;
@@ -517,7 +517,7 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
     }
     if sources_ok {
         for (n, line) in body.split('\n').enumerate() {
-            for key in marker_keys(line) {
+            for (_, key) in markers(line) {
                 if !sources.iter().any(|s| s.key == key) {
                     text_problems.push((
                         body_line + n,
@@ -700,24 +700,6 @@ fn toml_date(v: &toml::Value) -> Result<PartialDate, String> {
         },
         other => Err(format!("expected a date, found {}", other.type_str())),
     }
-}
-
-/// The keys of the `[^key]` markers on one line of the body.
-fn marker_keys(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = line;
-    while let Some(at) = rest.find("[^") {
-        let after = &rest[at + 2..];
-        let len = after
-            .bytes()
-            .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-            .count();
-        if len > 0 && after.as_bytes().get(len) == Some(&b']') {
-            out.push(after[..len].to_string());
-        }
-        rest = &after[len..];
-    }
-    out
 }
 
 fn keys_of(sources: &[Source]) -> String {

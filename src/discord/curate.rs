@@ -621,10 +621,7 @@ pub async fn list(
             } else {
                 ""
             };
-            let reviewed = match a.review.date {
-                Some(d) => format!("reviewed {d}"),
-                None => "not yet independently reviewed".to_string(),
-            };
+            let reviewed = a.review_state();
             format!(
                 "`{}` {} · {reviewed} · due {}{due}",
                 a.id,

@@ -402,10 +402,7 @@ pub fn article_embed(a: &Article, overdue: bool, disclaimer: &str) -> EmbedText 
             format!(
                 "Written {} · {} · next due {}{}",
                 a.written,
-                match a.review.date {
-                    Some(d) => format!("reviewed {d}"),
-                    None => "not yet independently reviewed".to_string(),
-                },
+                a.review_state(),
                 a.review_due(),
                 if overdue { " (overdue for review)" } else { "" }
             ),
