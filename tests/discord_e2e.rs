@@ -401,7 +401,7 @@ async fn ask_defers_then_edits_in_an_embed_with_citations_and_the_disclaimer() {
         );
         assert!(
             f[0].1
-                .contains("Published 2018-06-01 · Reviewed 2026-11-21"),
+                .contains("Published 2018-06-01 · Written 2026-12-01 · Not yet independently reviewed"),
             "{}",
             f[0].1
         );
@@ -1600,7 +1600,8 @@ async fn moderators_run_their_servers_library_from_discord() {
             .unwrap();
         let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
         assert_eq!(actions, ["add", "edit", "review", "remove"]);
-        assert!(history.iter().all(|h| h.actor == USER_ID));
+        let actors: Vec<u64> = history.iter().map(|h| h.actor).collect();
+        assert_eq!(actors, [USER_ID, USER_ID, SECOND_MODERATOR_ID, USER_ID]);
         bot.stop().await;
     })
     .await;
@@ -1759,7 +1760,7 @@ async fn cairn_index_beside_cairn_serve_is_seen_by_the_next_answer() {
 
         std::fs::write(
             corpus.join("pangolin-choir.md"),
-            "+++\nid = \"pangolin-choir\"\ntitle = \"Pangolin choir rehearsals\"\nsummary = \"Where the choir meets.\"\nreviewed = 2026-11-01\nevidence = \"patient-guide\"\nconditions = [\"general\"]\n\n[source]\nname = \"Our group\"\nurl = \"https://example.org/choir\"\npublished = \"2026\"\n+++\n\nThe pangolin choir rehearses in the community hall, seated, with rests.\n",
+            "+++\nid = \"pangolin-choir\"\ntitle = \"Pangolin choir rehearsals\"\nsummary = \"Where the choir meets.\"\nwritten = 2026-11-01\nwriter = \"Our group\"\nevidence = \"patient-guide\"\nconditions = [\"general\"]\n\n[source]\nname = \"Our group\"\nurl = \"https://example.org/choir\"\npublished = \"2026\"\n\n[review]\nevery = 12\n+++\n\nThe pangolin choir rehearses in the community hall, seated, with rests.\n",
         )
         .unwrap();
         // Re-index while the bot answers.

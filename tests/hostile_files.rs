@@ -15,7 +15,7 @@ fn good() -> String {
     common::article(
         "good",
         "Pacing basics",
-        "Pacing means planning rest between activities.",
+        "Pacing means you plan your rest. It helps many people.",
         "\"mecfs\"",
     )
 }
@@ -229,7 +229,7 @@ fn terminal_escape_codes_in_a_title() {
 
 #[test]
 fn a_mention_in_the_body() {
-    one_problem("mention.md", 16, "Discord mention `@everyone`", |dir, _| {
+    one_problem("mention.md", 20, "Discord mention `@everyone`", |dir, _| {
         let text = variant("mention", "Rest helps", "Ask @everyone: rest helps");
         std::fs::write(dir.join("mention.md"), text).unwrap()
     });
@@ -239,7 +239,7 @@ fn a_mention_in_the_body() {
 fn an_invite_link_in_the_body() {
     one_problem(
         "invite.md",
-        16,
+        20,
         "Discord invite link `discord.gg/abc123`",
         |dir, _| {
             let text = variant(
