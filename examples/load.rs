@@ -2,7 +2,9 @@
 //! button interactions at concurrency C, from many members. Prints acknowledgement and reply
 //! times (p50/p99), failures, and the server's resident memory as the run goes on.
 //! `cargo build --release && cargo run --release --example load -- [N] [C]`
-//! (defaults 5000 and 64; the binary is target/release/cairn, or $CAIRN_BIN).
+//! (defaults 5000 and 64; the binary is target/release/cairn, or $CAIRN_BIN). With
+//! `CAIRN_LOAD_LIBRARY=DIR`, the bot serves the library `cairn bench --work DIR` generated
+//! (`DIR/corpus`, its index in `DIR/index`) and asks `DIR/questions.txt`.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -65,10 +67,31 @@ async fn main() -> anyhow::Result<()> {
     let bin = std::fs::canonicalize(&bin)
         .map_err(|e| anyhow::anyhow!("{bin}: {e} (run `cargo build --release` first)"))?;
     let bin = bin.to_string_lossy().into_owned();
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let generated = std::env::var_os("CAIRN_LOAD_LIBRARY").map(std::path::PathBuf::from);
+    let corpus = match &generated {
+        Some(dir) => dir.join("corpus"),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"),
+    };
+    let questions: Vec<String> = match &generated {
+        Some(dir) => std::fs::read_to_string(dir.join("questions.txt"))?
+            .lines()
+            .map(str::to_string)
+            .collect(),
+        None => QUESTIONS.iter().map(|q| q.to_string()).collect(),
+    };
+    let questions = Arc::new(questions);
 
     let double = Arc::new(DiscordDouble::start().await);
     let dir = tempfile::tempdir()?;
+    if let Some(g) = &generated {
+        // A copy of the index `cairn bench` built, so that start-up does not re-index.
+        let status = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(g.join("index"))
+            .arg(dir.path().join("index"))
+            .status()?;
+        anyhow::ensure!(status.success(), "could not copy the generated index");
+    }
     let mut cmd = double.cairn_serve(&bin, &corpus, dir.path(), "warn");
     cmd.env("CAIRN_COOLDOWN_SECS", "0");
     if let Some(model) = std::env::var_os("CAIRN_MODEL") {
@@ -102,6 +125,7 @@ async fn main() -> anyhow::Result<()> {
         if k > 0 && k % (n / 10).max(1) == 0 {
             rss.push((k, rss_kb(pid)));
         }
+        let questions = questions.clone();
         let (double, acks, replies, failures, answers) = (
             double.clone(),
             acks.clone(),
@@ -128,7 +152,7 @@ async fn main() -> anyhow::Result<()> {
                 }
                 None => double.slash(
                     "ask",
-                    json!([{"name": "question", "type": 3, "value": QUESTIONS[k % QUESTIONS.len()]}]),
+                    json!([{"name": "question", "type": 3, "value": questions[k % questions.len()]}]),
                 ),
             };
             let i = support::as_member(i, member, "member", MEMBER_PERMISSIONS);

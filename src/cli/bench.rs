@@ -72,6 +72,11 @@ pub fn run(paths: &super::Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
         };
         eprintln!("{n} articles: generating, indexing and answering ...");
         let report = bench::run(&source, &config)?;
+        // The questions, for the load test through the Discord double (examples/load.rs).
+        std::fs::write(
+            work.join("questions.txt"),
+            source.questions(args.questions).join("\n"),
+        )?;
         let rss = child_rss(&work, args.questions.min(300), None)?;
         let rss_model = match &config.model_dir {
             Some(m) => Some(child_rss(&work, args.questions.min(300), Some(m))?),

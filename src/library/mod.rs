@@ -141,6 +141,9 @@ const OVERDUE_PENALTY: f32 = 0.8;
 const UNREVIEWED_PENALTY: f32 = 0.97;
 /// Articles about one of the server's focus conditions get this much more score.
 const FOCUS_BOOST: f32 = 1.25;
+/// How many of the best-ranked articles the relevance floor looks at: the answer is shown when
+/// one of them covers the question.
+const FLOOR_CANDIDATES: usize = 2;
 /// At most this many matches are considered for paging.
 pub const MAX_RESULTS: usize = 50;
 
@@ -368,10 +371,18 @@ impl Library {
         let mut analysis = self.engine.analysis();
         // Never pad with weak matches: when the best article covers too little of the question,
         // the library has nothing on it.
-        if let Some((best, _)) = ranked.first() {
-            if !self.relevance_of(&plan, best, &mut analysis)?.enough() {
-                ranked.clear();
+        // (The best article is judged first, then the next one: with the encoder's similarity
+        // fused in, an article about a neighbouring topic may rank just above the one that
+        // covers the question.)
+        let mut covered = false;
+        for (article, _) in ranked.iter().take(FLOOR_CANDIDATES) {
+            if self.relevance_of(&plan, article, &mut analysis)?.enough() {
+                covered = true;
+                break;
             }
+        }
+        if !covered {
+            ranked.clear();
         }
 
         let limit = opts.limit.max(1);

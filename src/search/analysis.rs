@@ -6,6 +6,7 @@
 use crate::corpus::synonyms::Synonym;
 use std::collections::HashSet;
 use std::ops::Range;
+use std::sync::Arc;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
     TextAnalyzer, TokenStream,
@@ -259,8 +260,9 @@ struct CompiledSynonym {
 pub struct Analysis {
     stems: TextAnalyzer,
     words: TextAnalyzer,
-    synonyms: Vec<CompiledSynonym>,
-    stop: HashSet<&'static str>,
+    /// Shared, not copied: an `Analysis` is cloned for every question.
+    synonyms: Arc<[CompiledSynonym]>,
+    stop: Arc<HashSet<&'static str>>,
 }
 
 impl Analysis {
@@ -268,10 +270,10 @@ impl Analysis {
         let mut a = Analysis {
             stems: analyzer(),
             words: word_analyzer(),
-            synonyms: Vec::new(),
-            stop: STOP_WORDS.iter().copied().collect(),
+            synonyms: Arc::from(Vec::new()),
+            stop: Arc::new(STOP_WORDS.iter().copied().collect()),
         };
-        let compiled = synonyms
+        let compiled: Vec<CompiledSynonym> = synonyms
             .iter()
             .map(|s| CompiledSynonym {
                 term: a.terms(&s.term),
@@ -284,7 +286,7 @@ impl Analysis {
             })
             .filter(|s| !s.term.is_empty() && !s.means.is_empty())
             .collect();
-        a.synonyms = compiled;
+        a.synonyms = Arc::from(compiled);
         a
     }
 
@@ -370,7 +372,7 @@ impl Analysis {
 
         if expand {
             let mut added = HashSet::new();
-            for syn in &self.synonyms {
+            for syn in self.synonyms.iter() {
                 if !contains_run(&stems, &syn.term) {
                     continue;
                 }
