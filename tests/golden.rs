@@ -99,15 +99,20 @@ fn golden_questions_find_their_articles_with_the_default_ranking() {
         "only {} golden questions",
         questions.len()
     );
-    let misses = misses(lib, &questions);
+    assert_all_pass(lib, &questions, "lexical");
+}
+
+/// Prints how many questions pass with `lib` and fails with every miss.
+fn assert_all_pass(lib: &Library, questions: &[GoldenQuestion], label: &str) {
+    let misses = misses(lib, questions);
     eprintln!(
-        "golden (lexical): {} of {} questions pass",
+        "golden ({label}): {} of {} questions pass",
         questions.len() - misses.len().min(questions.len()),
         questions.len()
     );
     assert!(
         misses.is_empty(),
-        "{} misses on {} golden questions:\n{}",
+        "{} misses on {} golden questions ({label}):\n{}",
         misses.len(),
         questions.len(),
         misses.join("\n")
@@ -121,19 +126,7 @@ fn golden_questions_pass_with_the_encoder_too() {
         return;
     };
     let lib = common::bundled_with_model(dir);
-    let questions = questions();
-    let misses = misses(&lib, &questions);
-    eprintln!(
-        "golden (with the encoder): {} of {} questions pass",
-        questions.len() - misses.len().min(questions.len()),
-        questions.len()
-    );
-    assert!(
-        misses.is_empty(),
-        "{} misses with the encoder:\n{}",
-        misses.len(),
-        misses.join("\n")
-    );
+    assert_all_pass(&lib, &questions(), "with the encoder");
 }
 
 /// Words that carry meaning: 3+ letters, not stop words, lower case.

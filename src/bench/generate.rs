@@ -40,12 +40,7 @@ impl Source {
             return Err(BenchError::MissingText(dir.to_path_buf()));
         }
         let mut docs = Vec::new();
-        for line in lines(&corpus)? {
-            let v: serde_json::Value =
-                serde_json::from_str(&line).map_err(|e| BenchError::Read {
-                    path: corpus.clone(),
-                    message: e.to_string(),
-                })?;
+        for v in json_lines(&corpus)? {
             let title = clean(v["title"].as_str().unwrap_or_default());
             let sentences = split_sentences(&clean(v["text"].as_str().unwrap_or_default()));
             if !title.is_empty() && !sentences.is_empty() {
@@ -54,12 +49,7 @@ impl Source {
         }
         let queries_path = dir.join("queries.jsonl");
         let mut queries = Vec::new();
-        for line in lines(&queries_path)? {
-            let v: serde_json::Value =
-                serde_json::from_str(&line).map_err(|e| BenchError::Read {
-                    path: queries_path.clone(),
-                    message: e.to_string(),
-                })?;
+        for v in json_lines(&queries_path)? {
             let q = clean(v["text"].as_str().unwrap_or_default());
             if q.split_whitespace().count() >= 2 {
                 queries.push(q);
@@ -97,18 +87,18 @@ impl Source {
     }
 }
 
-fn lines(path: &Path) -> Result<Vec<String>, BenchError> {
-    let file = std::fs::File::open(path).map_err(|e| BenchError::Read {
+/// One JSON value per line of a `.jsonl` file.
+fn json_lines(path: &Path) -> Result<Vec<serde_json::Value>, BenchError> {
+    let read = |message: String| BenchError::Read {
         path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| read(e.to_string()))?;
     std::io::BufReader::new(file)
         .lines()
         .map(|l| {
-            l.map_err(|e| BenchError::Read {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })
+            let l = l.map_err(|e| read(e.to_string()))?;
+            serde_json::from_str(&l).map_err(|e| read(e.to_string()))
         })
         .collect()
 }
@@ -206,7 +196,7 @@ pub const SERVER_ARTICLE: &str = "bench-moderator-note";
 pub const SERVER_QUESTION: &str = "where do we keep the zebrafish quokka handbook";
 
 /// A server article with words no generated article has.
-pub fn server_article(_source: &Source) -> String {
+pub fn server_article() -> String {
     format!(
         "+++\nid = \"{SERVER_ARTICLE}\"\ntitle = \"The zebrafish quokka handbook\"\nsummary = \"Where the group keeps its handbook.\"\nwritten = 2026-01-01\nwriter = \"bench\"\nevidence = \"patient-guide\"\nconditions = [\"general\"]\n\n[source]\nname = \"The group\"\nurl = \"https://example.org/handbook\"\npublished = \"2026\"\n\n[review]\nevery = 12\n+++\n\nThe zebrafish quokka handbook is pinned in the welcome channel. Ask a moderator for a copy.\n"
     )

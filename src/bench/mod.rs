@@ -152,7 +152,7 @@ pub fn run(source: &Source, config: &BenchConfig) -> Result<Report, BenchError> 
     report.throughput = throughput(&lib, &questions[WARM_UP..], report.threads);
 
     // A moderator's add, at this size.
-    report.add_to_searchable_ms = add_to_searchable(&lib, source)?;
+    report.add_to_searchable_ms = add_to_searchable(&lib)?;
 
     // With the encoder, when there is one.
     if let Some(model) = &config.model_dir {
@@ -229,8 +229,8 @@ fn throughput(lib: &Library, questions: &[String], threads: usize) -> f64 {
 }
 
 /// Milliseconds from handing a new server article to the library until a question finds it.
-fn add_to_searchable(lib: &Library, source: &Source) -> Result<f64, BenchError> {
-    let markdown = generate::server_article(source);
+fn add_to_searchable(lib: &Library) -> Result<f64, BenchError> {
+    let markdown = generate::server_article();
     let today = chrono::Local::now().date_naive();
     let article = lib
         .validate_server_article(&markdown, today)

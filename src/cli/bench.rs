@@ -33,16 +33,16 @@ pub struct BenchArgs {
     /// Exit 1 when cairn's median answer time is more than this many times FTS5's.
     #[arg(long)]
     pub max_ratio: Option<f64>,
-    /// Internal: open the library already built in this folder, answer questions, and print
-    /// the peak memory (used by `bench` to measure a serving process on its own).
+    /// Internal: open the library `--corpus`/`--index` name (already built), answer questions,
+    /// and print the peak memory (used by `bench` to measure a serving process on its own).
     #[arg(long, hide = true)]
-    pub serve_rss: Option<PathBuf>,
+    pub serve_rss: bool,
 }
 
 pub fn run(paths: &super::Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let source = Source::beir(&args.nfcorpus)?;
-    if let Some(dir) = &args.serve_rss {
-        return serve_rss(paths, &source, dir, args.questions);
+    if args.serve_rss {
+        return serve_rss(paths, &source, args.questions);
     }
     let temp = match &args.work {
         Some(_) => None,
@@ -183,7 +183,6 @@ fn child_rss(
         .arg(work.join("index"))
         .arg("bench")
         .arg("--serve-rss")
-        .arg(work)
         .arg("--questions")
         .arg(questions.to_string())
         .env_remove("CAIRN_MODEL");
@@ -203,12 +202,7 @@ fn child_rss(
         })
 }
 
-fn serve_rss(
-    paths: &super::Paths,
-    source: &Source,
-    _work: &std::path::Path,
-    questions: usize,
-) -> anyhow::Result<ExitCode> {
+fn serve_rss(paths: &super::Paths, source: &Source, questions: usize) -> anyhow::Result<ExitCode> {
     let lib = crate::Library::open(&paths.config())?;
     for q in source.questions(questions) {
         let _ = lib.ask(&q, &crate::AskOptions::default());
