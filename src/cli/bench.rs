@@ -92,11 +92,11 @@ pub fn run(paths: &super::Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
         }
         reports.push((report, rss, rss_model));
     }
-    println!("\n| articles | build (articles/s, MB/s, index MB) | FTS5 build | cairn/FTS5 build time | lexical p50 / p95 / p99 ms | encoder p50 / p99 ms | FTS5 p50 / p95 / p99 ms | cairn/FTS5 p50 | answers/s ({} threads) | add to searchable ms | serving RSS MB (with encoder) |", reports.first().map_or(0, |r| r.0.threads));
+    println!("\n| articles | build (articles/s, MB/s, index MB) | FTS5 build | cairn/FTS5 build time | lexical p50 / p95 / p99 ms | encoder p50 / p99 ms | FTS5 p50 / p95 / p99 ms | cairn/FTS5 p50 | answers/s ({} threads) | add to searchable ms | serving RSS MB, peak (with encoder) |", reports.first().map_or(0, |r| r.0.threads));
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (r, rss, rss_model) in &reports {
         println!(
-            "| {} | {:.0}, {:.1}, {:.1} | {:.0}/s, {:.1} MB | {:.2} | {:.2} / {:.2} / {:.2} | {} | {:.2} / {:.2} / {:.2} | {:.2} | {:.0} | {:.0} | {:.0}{} |",
+            "| {} | {:.0}, {:.1}, {:.1} | {:.0}/s, {:.1} MB | {:.2} | {:.2} / {:.2} / {:.2} | {} | {:.2} / {:.2} / {:.2} | {:.2} | {:.0} | {:.0} | {}{} |",
             r.articles,
             r.cairn_build.articles_per_s,
             r.cairn_build.mb_per_s,
@@ -115,8 +115,11 @@ pub fn run(paths: &super::Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
             r.lexical.p50 / r.fts5.p50,
             r.throughput,
             r.add_to_searchable_ms,
-            rss,
-            rss_model.map_or(String::new(), |m| format!(" ({m:.0})")),
+            format!("{:.0}, peak {:.0}", rss.serving, rss.peak),
+            rss_model.map_or(String::new(), |m| format!(
+                " ({:.0}, peak {:.0})",
+                m.serving, m.peak
+            )),
         );
     }
     Ok(if ok {
@@ -126,7 +129,7 @@ pub fn run(paths: &super::Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn print_report(r: &Report, rss: f64, rss_model: Option<f64>) {
+fn print_report(r: &Report, rss: Rss, rss_model: Option<Rss>) {
     println!(
         "\n== {} articles ({:.1} MB of Markdown), {} questions",
         r.articles, r.corpus_mb, r.questions
@@ -161,11 +164,15 @@ fn print_report(r: &Report, rss: f64, rss_model: Option<f64>) {
         "live add   {:.1} ms from a moderator's add to the article being found",
         r.add_to_searchable_ms
     );
-    match rss_model {
-        Some(m) => println!(
-            "memory     serving process peak RSS {rss:.0} MB lexical, {m:.0} MB with the encoder"
-        ),
-        None => println!("memory     serving process peak RSS {rss:.0} MB lexical"),
+    println!(
+        "memory     serving process RSS {:.0} MB after answering, peak {:.0} MB (while opening), lexical",
+        rss.serving, rss.peak
+    );
+    if let Some(m) = rss_model {
+        println!(
+            "           with the encoder: {:.0} MB after answering, peak {:.0} MB",
+            m.serving, m.peak
+        );
     }
 }
 
@@ -174,7 +181,7 @@ fn child_rss(
     work: &std::path::Path,
     questions: usize,
     model: Option<&PathBuf>,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<Rss> {
     let exe = std::env::current_exe()?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("--corpus")
@@ -191,15 +198,25 @@ fn child_rss(
     }
     let out = cmd.output()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find_map(|l| l.strip_prefix("peak_rss_mb="))
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "the serving process reported no memory: {}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
+    let read = |key: &str| -> Option<f64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    match (read("peak_rss_mb="), read("rss_mb=")) {
+        (Some(peak), Some(serving)) => Ok(Rss { peak, serving }),
+        _ => anyhow::bail!(
+            "the serving process reported no memory: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
+
+/// A serving process's memory: resident after answering, and the peak (reached while opening).
+#[derive(Clone, Copy)]
+struct Rss {
+    serving: f64,
+    peak: f64,
 }
 
 fn serve_rss(paths: &super::Paths, source: &Source, questions: usize) -> anyhow::Result<ExitCode> {
@@ -207,7 +224,10 @@ fn serve_rss(paths: &super::Paths, source: &Source, questions: usize) -> anyhow:
     for q in source.questions(questions) {
         let _ = lib.ask(&q, &crate::AskOptions::default());
     }
-    let rss = bench::peak_rss_mb().ok_or_else(|| anyhow::anyhow!("no /proc/self/status here"))?;
-    println!("peak_rss_mb={rss:.1}");
+    let (Some(peak), Some(now)) = (bench::peak_rss_mb(), bench::rss_mb()) else {
+        anyhow::bail!("no /proc/self/status here");
+    };
+    println!("peak_rss_mb={peak:.1}");
+    println!("rss_mb={now:.1}");
     Ok(ExitCode::SUCCESS)
 }

@@ -12,8 +12,10 @@ mod parse;
 pub mod readability;
 pub mod synonyms;
 
-pub use model::{Article, Condition, Evidence, PartialDate, Review, Source, MAX_REVIEW_MONTHS};
-pub use parse::{parse_article, Parsed};
+pub use model::{
+    Article, ArticleText, Condition, Evidence, PartialDate, Review, Source, MAX_REVIEW_MONTHS,
+};
+pub use parse::{parse_article, parse_with, Parsed};
 
 use std::fmt;
 use std::io::Read;
@@ -244,15 +246,73 @@ pub fn load_dir(
     today: chrono::NaiveDate,
     max_article_bytes: u64,
 ) -> Result<Loaded, CorpusError> {
+    load_dir_with(
+        dir,
+        today,
+        max_article_bytes,
+        Keep {
+            text: true,
+            style: true,
+        },
+    )
+}
+
+/// What [`load_dir_with`] keeps of each article besides its metadata.
+#[derive(Debug, Clone, Copy)]
+pub struct Keep {
+    /// The body; without it, each body is dropped as soon as the article has been parsed and
+    /// checked ([`Article::take_text`]), so a large library never sits in memory whole.
+    pub text: bool,
+    /// Problems of style ([`Loaded::style`], the reading grade, for `cairn check`).
+    pub style: bool,
+}
+
+/// As [`load_dir`], keeping only what `keep` asks for.
+pub fn load_dir_with(
+    dir: &Path,
+    today: chrono::NaiveDate,
+    max_article_bytes: u64,
+    keep: Keep,
+) -> Result<Loaded, CorpusError> {
     let root = canonical_dir(dir)?;
     let mut loaded = Loaded::default();
+    // Files are read and parsed on every core; results keep the files' order.
+    let paths = article_paths(dir)?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let part = paths.len().div_ceil(threads).max(1);
+    let read: Vec<(PathBuf, Result<Parsed, Problem>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = paths
+            .chunks(part)
+            .map(|chunk| {
+                let root = &root;
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|path| {
+                            let parsed = read_article(root, path, max_article_bytes).map(|text| {
+                                let mut p = parse_with(path, &text, today, keep.style);
+                                if !keep.text {
+                                    if let Some(a) = p.article.as_mut() {
+                                        a.take_text();
+                                    }
+                                }
+                                p
+                            });
+                            (path.clone(), parsed)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
     let mut parsed = Vec::new();
-    for path in article_paths(dir)? {
-        match read_article(&root, &path, max_article_bytes) {
-            Ok(text) => {
-                let p = parse_article(&path, &text, today);
-                parsed.push((path, p));
-            }
+    for (path, result) in read {
+        match result {
+            Ok(p) => parsed.push((path, p)),
             Err(problem) => loaded.problems.push(problem),
         }
     }

@@ -1,7 +1,7 @@
 //! The plain data of an article: its metadata, evidence level, conditions and body text.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
@@ -43,7 +43,53 @@ pub struct Article {
     pub headings: Vec<String>,
 }
 
+/// An article's body: what a library kept in memory leaves out (it is stored in the index and
+/// read back for the articles an answer shows).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ArticleText {
+    pub paragraphs: Vec<String>,
+    pub paragraph_sources: Vec<usize>,
+    pub paragraph_headings: Vec<Option<usize>>,
+    pub headings: Vec<String>,
+}
+
 impl Article {
+    /// Moves the body out, leaving the metadata and sources.
+    pub fn take_text(&mut self) -> ArticleText {
+        ArticleText {
+            paragraphs: std::mem::take(&mut self.paragraphs),
+            paragraph_sources: std::mem::take(&mut self.paragraph_sources),
+            paragraph_headings: std::mem::take(&mut self.paragraph_headings),
+            headings: std::mem::take(&mut self.headings),
+        }
+    }
+
+    /// A copy of the body.
+    pub fn text(&self) -> ArticleText {
+        ArticleText {
+            paragraphs: self.paragraphs.clone(),
+            paragraph_sources: self.paragraph_sources.clone(),
+            paragraph_headings: self.paragraph_headings.clone(),
+            headings: self.headings.clone(),
+        }
+    }
+
+    /// This article with `text` as its body.
+    pub fn with_text(&self, text: ArticleText) -> Article {
+        Article {
+            paragraphs: text.paragraphs,
+            paragraph_sources: text.paragraph_sources,
+            paragraph_headings: text.paragraph_headings,
+            headings: text.headings,
+            ..self.clone()
+        }
+    }
+
+    /// Whether the body is here (a library keeps shared articles' bodies in the index only).
+    pub fn has_text(&self) -> bool {
+        !self.paragraphs.is_empty() || !self.headings.is_empty()
+    }
+
     /// The whole body as plain text, for indexing.
     pub fn body_text(&self) -> String {
         let mut s = self.headings.join("\n");

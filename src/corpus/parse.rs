@@ -88,6 +88,13 @@ impl Lines<'_> {
 
 /// Parses and validates one article. `today` bounds the review date.
 pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
+    parse_with(path, text, today, true)
+}
+
+/// As [`parse_article`], with the reading grade ([`Parsed::style`]) measured only when `style`
+/// is set: a library being loaded to answer questions has no use for it.
+pub fn parse_with(path: &Path, text: &str, today: NaiveDate, style: bool) -> Parsed {
+    let grade_style = style;
     let mut parsed = Parsed::default();
     let problem = |line: usize, message: String| Problem {
         path: path.to_path_buf(),
@@ -562,7 +569,7 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
 
     let mut style: Vec<(usize, String)> = Vec::new();
     // Plain words: grade 9 for the summary, 10 for the body.
-    if let (Some(Ok(text)), Some(s)) = (&summary, &raw.summary) {
+    if let (true, Some(Ok(text)), Some(s)) = (grade_style, &summary, &raw.summary) {
         let g = grade(text);
         if g > MAX_SUMMARY_GRADE {
             style.push((
@@ -571,7 +578,11 @@ pub fn parse_article(path: &Path, text: &str, today: NaiveDate) -> Parsed {
             ));
         }
     }
-    let body_grade = grade_of(plain.paragraphs.iter().map(String::as_str));
+    let body_grade = if grade_style {
+        grade_of(plain.paragraphs.iter().map(String::as_str))
+    } else {
+        0.0
+    };
     if body_grade > MAX_BODY_GRADE {
         style.push((
             body_line,

@@ -142,7 +142,7 @@ impl Library {
         }
         let searcher = index.apply(&put, &removed)?;
         self.live.store(Arc::new(LiveView {
-            engine: Some(self.engine.with_live(searcher)),
+            engine: Some(self.engine.with_live(searcher)?),
             articles,
         }));
         Ok(())
@@ -153,6 +153,8 @@ fn live_doc(key: &str, server: u64, a: &Article) -> IndexDoc {
     let mut doc = super::index_doc(a);
     doc.id = key.to_string();
     doc.server = Some(server);
+    // A server's articles stay whole in memory: nothing to store.
+    doc.stored = None;
     doc
 }
 

@@ -9,16 +9,17 @@ pub use live::LiveChange;
 use live::{split_key, LiveView};
 
 use crate::answer::{excerpt, Answer, Citation, Notice, DEFAULT_DISCLAIMER};
-use crate::corpus::{self, synonyms, Article, Condition, CorpusError, Problem};
+use crate::corpus::{self, synonyms, Article, ArticleText, Condition, CorpusError, Problem};
 use crate::safety::{Safety, Screening};
 use crate::search::semantic::{Encoder, SemanticError, SemanticIndex};
 use crate::search::{
-    Analysis, Engine, IndexDoc, LiveIndex, Opened, QueryPlan, Ranking, Scope, SearchError,
+    Analysis, Engine, Hit, IndexDoc, LiveIndex, Opened, QueryPlan, Ranking, Scope, SearchError,
     SearchIndex,
 };
 use arc_swap::ArcSwap;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -101,7 +102,7 @@ impl Default for AskOptions {
 }
 
 /// Articles with their scores, best first.
-type Ranked<'a> = Vec<(&'a Article, f32)>;
+type Ranked<'a> = Vec<(&'a Article, f32, Hit)>;
 
 /// How well the best article covers a question (see [`Library::relevance`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -180,29 +181,57 @@ impl Library {
         progress: &dyn Fn(usize, usize),
     ) -> Result<Library, LibraryError> {
         let today = chrono::Local::now().date_naive();
-        let loaded = corpus::load_dir(&config.corpus_dir, today, config.max_article_bytes)?;
+        // Bodies are only read into memory when the index must be built from them (or the
+        // encoder must check its embeddings against them); a built index holds them already.
+        let files = files_fingerprint(config)?;
+        let keep_text = match &config.index_dir {
+            Some(dir) => {
+                config.force_rebuild
+                    || config.model_dir.is_some()
+                    || SearchIndex::built_from(dir)
+                        .is_none_or(|built| !built.starts_with(&format!("{files}:")))
+            }
+            None => true,
+        };
+        let keep = corpus::Keep {
+            text: keep_text,
+            style: false,
+        };
+        let loaded =
+            corpus::load_dir_with(&config.corpus_dir, today, config.max_article_bytes, keep)?;
         let (syns, syn_problems) = synonyms::load(&config.corpus_dir.join("synonyms.toml"));
         let (mut safety, safety_problems) = Safety::load(&config.corpus_dir);
         let mut problems = loaded.problems;
         problems.extend(syn_problems);
         problems.extend(safety_problems);
 
-        let docs: Vec<IndexDoc> = loaded.articles.iter().map(index_doc).collect();
-        let total = docs.len();
+        let total = loaded.articles.len();
+        let docs = || -> Vec<IndexDoc> {
+            if keep_text {
+                return loaded.articles.iter().map(index_doc).collect();
+            }
+            // The files matched but the set of valid articles did not (a date passed): read
+            // the bodies after all.
+            let keep = corpus::Keep {
+                text: true,
+                style: false,
+            };
+            match corpus::load_dir_with(&config.corpus_dir, today, config.max_article_bytes, keep) {
+                Ok(full) => full.articles.iter().map(index_doc).collect(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the library could not be read again to index it");
+                    Vec::new()
+                }
+            }
+        };
         let started = Instant::now();
         let report = |n: usize| progress(n, total);
         let (index, opened) = match &config.index_dir {
             Some(dir) => {
-                let fp = fingerprint(config, &loaded.articles)?;
-                SearchIndex::open_or_build(
-                    dir,
-                    &fp,
-                    &|| docs.clone(),
-                    config.force_rebuild,
-                    &report,
-                )?
+                let fp = format!("{files}:{}", ids_fingerprint(&loaded.articles));
+                SearchIndex::open_or_build(dir, &fp, &docs, config.force_rebuild, &report)?
             }
-            None => (SearchIndex::build_in_ram(&docs, &report)?, Opened::Built),
+            None => (SearchIndex::build_in_ram(&docs(), &report)?, Opened::Built),
         };
         let mut engine = Engine::new(index, &syns, Ranking::standard());
         if let Some(model) = &config.model_dir {
@@ -212,16 +241,22 @@ impl Library {
                 .index_dir
                 .as_ref()
                 .map(|d| d.join("cairn-embeddings.bin"));
-            engine = engine.with_semantic(SemanticIndex::build(encoder, &docs, cache.as_deref()));
+            engine = engine.with_semantic(SemanticIndex::build(encoder, &docs(), cache.as_deref()));
         }
         let vocabulary = vocabulary(&loaded.articles, &syns, &mut engine.analysis());
+        // The bodies now live in the index: memory keeps what ranking, listing and autocomplete
+        // need (see `Library::article`).
+        let articles = loaded
+            .articles
+            .into_iter()
+            .map(|mut a| {
+                a.take_text();
+                (a.id.clone(), a)
+            })
+            .collect();
         Ok(Library {
             vocabulary,
-            articles: loaded
-                .articles
-                .into_iter()
-                .map(|a| (a.id.clone(), a))
-                .collect(),
+            articles,
             engine,
             safety,
             problems,
@@ -245,8 +280,43 @@ impl Library {
         self.articles.values()
     }
 
+    /// A shared article's metadata and sources. Its body is not kept in memory (that is read
+    /// from the index when an answer shows it): see [`Library::article_with_text`].
     pub fn article(&self, id: &str) -> Option<&Article> {
         self.articles.get(id)
+    }
+
+    /// A shared article whole, its body read from the index.
+    pub fn article_with_text(&self, id: &str) -> Result<Option<Article>, SearchError> {
+        let Some(article) = self.articles.get(id) else {
+            return Ok(None);
+        };
+        let hit = Hit::by_id(id);
+        let view = self.live.load();
+        Ok(Some(self.with_body(&view, article, &hit)?.into_owned()))
+    }
+
+    /// The article with its body: a server's article has it in memory, a shared one's is
+    /// read from the index (where `hit` found it).
+    fn with_body<'a>(
+        &self,
+        view: &LiveView,
+        article: &'a Article,
+        hit: &Hit,
+    ) -> Result<Cow<'a, Article>, SearchError> {
+        if article.has_text() {
+            return Ok(Cow::Borrowed(article));
+        }
+        let engine = view.engine.as_ref().unwrap_or(&self.engine);
+        let stored = engine.stored(hit)?;
+        let text = match stored.as_deref().map(serde_json::from_str::<ArticleText>) {
+            Some(Ok(text)) => text,
+            other => {
+                tracing::warn!(article = %article.id, problem = ?other.map(|r| r.err()), "the index holds no readable body for this article");
+                ArticleText::default()
+            }
+        };
+        Ok(Cow::Owned(article.with_text(text)))
     }
 
     /// Articles for a title being typed (autocomplete), at most `limit`: see
@@ -375,8 +445,11 @@ impl Library {
         // fused in, an article about a neighbouring topic may rank just above the one that
         // covers the question.)
         let mut covered = false;
-        for (article, _) in ranked.iter().take(FLOOR_CANDIDATES) {
-            if self.relevance_of(&plan, article, &mut analysis)?.enough() {
+        for (article, _, hit) in ranked.iter().take(FLOOR_CANDIDATES) {
+            if self
+                .relevance_of(&view, &plan, article, hit, &mut analysis)?
+                .enough()
+            {
                 covered = true;
                 break;
             }
@@ -388,7 +461,9 @@ impl Library {
         let limit = opts.limit.max(1);
         answer.has_more = ranked.len() > opts.offset + limit;
         let terms = plan.all_terms();
-        for (article, score) in ranked.into_iter().skip(opts.offset).take(limit) {
+        for (card, score, hit) in ranked.into_iter().skip(opts.offset).take(limit) {
+            let article = self.with_body(&view, card, &hit)?;
+            let article = article.as_ref();
             let cut = excerpt(article, &terms, &mut analysis);
             // The excerpt is shown under the source of the passage it comes from.
             let source = article.source_of(cut.paragraph);
@@ -435,8 +510,8 @@ impl Library {
             opts.scope,
             MAX_RESULTS,
         )?;
-        let mut ranked: Vec<(&Article, f32)> = hits
-            .iter()
+        let mut ranked: Ranked = hits
+            .into_iter()
             .filter_map(|h| {
                 let a: &Article = match split_key(&h.id) {
                     Some((server, id)) => view.articles.get(&(server, id.to_string()))?,
@@ -452,7 +527,7 @@ impl Library {
                 if a.conditions.iter().any(|c| opts.focus.contains(c)) {
                     score *= FOCUS_BOOST;
                 }
-                Some((a, score))
+                Some((a, score, h))
             })
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -476,7 +551,7 @@ impl Library {
         let mut analysis = self.engine.analysis();
         ranked
             .first()
-            .map(|(best, _)| self.relevance_of(&plan, best, &mut analysis))
+            .map(|(best, _, hit)| self.relevance_of(&view, &plan, best, hit, &mut analysis))
             .transpose()
     }
 
@@ -485,25 +560,41 @@ impl Library {
     /// rarity (idf), and whether a matched one is library vocabulary.
     fn relevance_of(
         &self,
+        view: &LiveView,
         plan: &QueryPlan,
         article: &Article,
+        hit: &Hit,
         analysis: &mut Analysis,
     ) -> Result<Relevance, SearchError> {
-        let text = format!(
-            "{}\n{}\n{}\n{}",
-            article.title,
-            article.summary,
-            article.tags.join(" "),
-            article.body_text()
-        );
-        let present: HashSet<String> = analysis.terms(&text).into_iter().collect();
+        // The terms counted when the article was indexed; an article found by meaning alone is
+        // analysed now.
+        let engine = view.engine.as_ref().unwrap_or(&self.engine);
+        let stored = engine.doc_terms(std::slice::from_ref(hit))?;
+        let analysed = if stored.iter().all(|d| d.all().next().is_none()) {
+            let article = self.with_body(view, article, hit)?;
+            let text = format!(
+                "{}\n{}\n{}\n{}",
+                article.title,
+                article.summary,
+                article.tags.join(" "),
+                article.body_text()
+            );
+            analysis.terms(&text)
+        } else {
+            Vec::new()
+        };
+        let present: HashSet<&str> = stored
+            .iter()
+            .flat_map(|d| d.all())
+            .chain(analysed.iter().map(String::as_str))
+            .collect();
         let groups: Vec<(Vec<&str>, bool)> = plan
             .groups
             .iter()
             .map(|group| {
                 let found = group
                     .iter()
-                    .any(|alt| alt.terms.iter().all(|t| present.contains(t)));
+                    .any(|alt| alt.terms.iter().all(|t| present.contains(t.as_str())));
                 let words = group
                     .iter()
                     .flat_map(|alt| alt.terms.iter().map(String::as_str))
@@ -516,7 +607,11 @@ impl Library {
         let covered: HashSet<&str> = plan
             .synonyms_used
             .iter()
-            .filter(|(_, means)| means.iter().any(|m| m.iter().all(|t| present.contains(t))))
+            .filter(|(_, means)| {
+                means
+                    .iter()
+                    .any(|m| m.iter().all(|t| present.contains(t.as_str())))
+            })
             .flat_map(|(term, _)| term.iter().map(String::as_str))
             .collect();
         // (words, found, weight, known through a synonym)
@@ -525,7 +620,7 @@ impl Library {
             .iter()
             .map(|t| {
                 let via_synonym = covered.contains(t.term.as_str());
-                let found = present.contains(&t.term) || via_synonym;
+                let found = present.contains(t.term.as_str()) || via_synonym;
                 (vec![t.term.as_str()], found, t.weight, via_synonym)
             })
             .collect();
@@ -664,12 +759,14 @@ fn index_doc(a: &Article) -> IndexDoc {
         body: a.body_text(),
         conditions: a.conditions.iter().map(|c| c.key().to_string()).collect(),
         server: None,
+        stored: serde_json::to_string(&a.text()).ok(),
     }
 }
 
-/// A digest of every article file (name and bytes, or why it cannot be read) and of which ones
-/// are valid: the index is rebuilt when it changes. Files are read as loading reads them.
-fn fingerprint(config: &LibraryConfig, valid: &[Article]) -> Result<String, CorpusError> {
+/// A digest of every article file (name and bytes, or why it cannot be read), read as loading
+/// reads them: with [`ids_fingerprint`], what the index was built from. The index is rebuilt
+/// when either changes.
+fn files_fingerprint(config: &LibraryConfig) -> Result<String, CorpusError> {
     let root = corpus::canonical_dir(&config.corpus_dir)?;
     let mut h = Sha256::new();
     for path in corpus::article_paths(&config.corpus_dir)? {
@@ -683,9 +780,15 @@ fn fingerprint(config: &LibraryConfig, valid: &[Article]) -> Result<String, Corp
         h.update((text.len() as u64).to_le_bytes());
         h.update(text.as_bytes());
     }
+    Ok(format!("{:x}", h.finalize()))
+}
+
+/// A digest of which articles are valid.
+fn ids_fingerprint(valid: &[Article]) -> String {
+    let mut h = Sha256::new();
     for a in valid {
         h.update(a.id.as_bytes());
         h.update([0]);
     }
-    Ok(format!("{:x}", h.finalize()))
+    format!("{:x}", h.finalize())
 }

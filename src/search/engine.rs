@@ -7,7 +7,7 @@ use super::analysis::{Analysis, QueryPlan, QueryTerm};
 use super::semantic::SemanticIndex;
 use super::{Hit, Ranking, Scope, SearchError, SearchIndex};
 use crate::corpus::synonyms::Synonym;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 
 /// An index with the analysis and ranking used to query it. Cloning is cheap (a new snapshot
@@ -47,11 +47,11 @@ impl Engine {
     }
 
     /// This engine over the shared index plus a new view of the live index.
-    pub fn with_live(&self, live: tantivy::Searcher) -> Engine {
-        Engine {
-            index: self.index.with_live(live),
+    pub fn with_live(&self, live: tantivy::Searcher) -> Result<Engine, SearchError> {
+        Ok(Engine {
+            index: self.index.with_live(live)?,
             ..self.clone()
-        }
+        })
     }
 
     /// Whether a sentence encoder is loaded.
@@ -77,6 +77,17 @@ impl Engine {
         let (n, dfs) = self.index.doc_freqs(terms)?;
         let idf = |df: u64| (1.0 + (n as f32 - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
         Ok((dfs.into_iter().map(idf).collect(), idf(0)))
+    }
+
+    /// The analysed terms of each hit, as counted when it was indexed (none for a hit found by
+    /// meaning alone).
+    pub fn doc_terms(&self, hits: &[Hit]) -> Result<Vec<super::DocTerms>, SearchError> {
+        self.index.doc_terms(hits)
+    }
+
+    /// What was stored with a hit's document (see [`SearchIndex::stored`]).
+    pub fn stored(&self, hit: &Hit) -> Result<Option<String>, SearchError> {
+        self.index.stored(hit)
     }
 
     /// The question's own plan: analysed terms plus synonym groups (what gets highlighted).
@@ -159,9 +170,10 @@ impl Engine {
                 .search(&plan, &self.ranking, condition, scope, limit)?;
             return Ok((plan, hits));
         };
-        let first =
-            self.index
-                .search(&plan, &self.ranking, condition, scope, limit.max(prf.docs))?;
+        // The first pass only finds the feedback documents.
+        let first = self
+            .index
+            .search(&plan, &self.ranking, condition, scope, prf.docs.max(2))?;
         if first.len() < 2 {
             return Ok((plan, first.into_iter().take(limit).collect()));
         }
@@ -180,40 +192,36 @@ impl Engine {
         feedback: &[Hit],
         prf: &super::ranking::Feedback,
     ) -> Result<QueryPlan, SearchError> {
-        let texts = self.index.stored_text(feedback)?;
+        // Each document's terms were counted when it was indexed: nothing is re-analysed here.
+        let docs = self.index.doc_terms(feedback)?;
         let total_score: f32 = feedback.iter().map(|h| h.score.max(0.0)).sum();
-        let mut model: HashMap<String, f32> = HashMap::new();
-        let mut analysis = self.analysis.clone();
-        for (hit, text) in feedback.iter().zip(&texts) {
-            let terms = analysis.terms(text);
-            if terms.is_empty() || total_score <= 0.0 {
+        let mut model: HashMap<&str, f32> = HashMap::new();
+        for (hit, doc) in feedback.iter().zip(&docs) {
+            if doc.len() == 0 || total_score <= 0.0 {
                 continue;
             }
             let doc_weight = hit.score.max(0.0) / total_score;
-            let mut tf: HashMap<&str, usize> = HashMap::new();
-            for t in &terms {
-                *tf.entry(t.as_str()).or_default() += 1;
-            }
-            let len = terms.len() as f32;
-            for (t, n) in tf {
+            let len = doc.len() as f32;
+            for (t, n) in doc.counts() {
                 if t.len() < 3
                     || t.bytes().all(|b| b.is_ascii_digit())
                     || self.stop_stems.contains(t)
                 {
                     continue;
                 }
-                *model.entry(t.to_string()).or_default() += doc_weight * n as f32 / len;
+                *model.entry(t).or_default() += doc_weight * n as f32 / len;
             }
         }
-        let mut top: Vec<(String, f32)> = model.into_iter().collect();
-        if prf.idf {
-            let idf = self.index.body_idf(top.iter().map(|(t, _)| t.as_str()))?;
-            for ((_, w), idf) in top.iter_mut().zip(idf) {
-                *w *= idf;
-            }
-        }
-        top.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        top.truncate(prf.terms);
+        let by_weight =
+            |a: &(&str, f32), b: &(&str, f32)| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0));
+        let mut candidates: Vec<(&str, f32)> = model.into_iter().collect();
+        candidates.sort_by(by_weight);
+        let top: Vec<(&str, f32)> = if prf.idf {
+            self.rarest(&candidates, prf.terms)?
+        } else {
+            candidates.truncate(prf.terms);
+            candidates
+        };
         let mass: f32 = top.iter().map(|(_, w)| w).sum();
 
         // The question keeps `original_weight` of the total, spread over its terms and groups.
@@ -240,10 +248,152 @@ impl Engine {
                 let add = (1.0 - prf.original_weight) * w / mass;
                 match out.terms.iter_mut().find(|t| t.term == term) {
                     Some(t) => t.weight += add,
-                    None => out.terms.push(QueryTerm { term, weight: add }),
+                    None => out.terms.push(QueryTerm {
+                        term: term.to_string(),
+                        weight: add,
+                    }),
                 }
             }
         }
         Ok(out)
+    }
+
+    /// The `n` candidates with the highest weight x idf (ties by term), best first. Candidates
+    /// come sorted by weight; since no idf exceeds that of a term no document has, the look-ups
+    /// stop once even that could not lift a candidate into the top `n`, which leaves most of
+    /// the feedback documents' words unlooked-up and changes nothing in the result.
+    fn rarest<'a>(
+        &self,
+        candidates: &[(&'a str, f32)],
+        n: usize,
+    ) -> Result<Vec<(&'a str, f32)>, SearchError> {
+        let by_weight =
+            |a: &(&str, f32), b: &(&str, f32)| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0));
+        let (docs, _) = self.index.doc_freqs(std::iter::empty())?;
+        let ceiling = ((docs as f32 + 1.0) / 1.0).ln().max(0.0);
+        let mut scored: Vec<(&str, f32)> = Vec::new();
+        // The n-th best product so far (a min-heap of the best n).
+        let mut best: BinaryHeap<std::cmp::Reverse<Product>> = BinaryHeap::new();
+        for chunk in candidates.chunks(16) {
+            if best.len() >= n {
+                let floor = best.peek().map_or(0.0, |r| r.0 .0);
+                if chunk[0].1 * ceiling < floor {
+                    break;
+                }
+            }
+            let idf = self.index.body_idf(chunk.iter().map(|(t, _)| *t))?;
+            for (&(term, w), idf) in chunk.iter().zip(idf) {
+                let product = w * idf;
+                scored.push((term, product));
+                best.push(std::cmp::Reverse(Product(product)));
+                if best.len() > n {
+                    best.pop();
+                }
+            }
+        }
+        scored.sort_by(by_weight);
+        scored.truncate(n);
+        Ok(scored)
+    }
+}
+
+/// An `f32` ordered by `total_cmp`, for the heap of best products.
+#[derive(PartialEq)]
+struct Product(f32);
+
+impl Eq for Product {}
+
+impl PartialOrd for Product {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Product {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::IndexDoc;
+
+    fn engine() -> Engine {
+        let bodies = [
+            "pacing energy envelope crash rest pacing",
+            "pacing heart rate monitor crash",
+            "fibromyalgia sleep pain pacing",
+            "gut microbiome fibre probiotic",
+            "orthostatic heart rate standing salt",
+            "envelope theory energy budget pacing",
+        ];
+        let docs: Vec<IndexDoc> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, b)| IndexDoc {
+                id: format!("d{i}"),
+                title: format!("article {i}"),
+                body: b.to_string(),
+                ..IndexDoc::default()
+            })
+            .collect();
+        let index = SearchIndex::build_in_ram(&docs, &|_| {}).unwrap();
+        Engine::new(index, &[], Ranking::standard())
+    }
+
+    #[test]
+    fn the_rarest_candidates_are_those_a_full_computation_finds() {
+        let engine = engine();
+        let words = [
+            "pace", "energi", "envelop", "crash", "rest", "heart", "rate", "monitor", "sleep",
+            "pain", "gut", "salt", "budget", "theori", "articl",
+        ];
+        // Weights that make frequent words heavy, as feedback does; then 60 words no body has
+        // (the highest idf there is), light enough that most are never looked up.
+        let absent: Vec<String> = (0..60).map(|i| format!("absent{i}")).collect();
+        let mut candidates: Vec<(&str, f32)> = words
+            .iter()
+            .copied()
+            .chain(absent.iter().map(String::as_str))
+            .enumerate()
+            .map(|(i, w)| (w, 1.0 / (i as f32 + 1.0)))
+            .collect();
+        candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let idf = engine
+            .index
+            .body_idf(candidates.iter().map(|(t, _)| *t))
+            .unwrap();
+        for n in [1, 2, 3, 5, 8, 15, 30, 75, 100] {
+            let mut full: Vec<(&str, f32)> = candidates
+                .iter()
+                .zip(&idf)
+                .map(|(&(t, w), idf)| (t, w * idf))
+                .collect();
+            full.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            full.truncate(n);
+            assert_eq!(engine.rarest(&candidates, n).unwrap(), full, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn feedback_reads_the_terms_counted_at_indexing() {
+        let engine = engine();
+        let (plan, hits) = engine
+            .search("pacing crash", None, Scope::SHARED, 10)
+            .unwrap();
+        assert!(!plan.is_empty());
+        assert!(hits.len() >= 2, "{hits:?}");
+        let terms = engine.doc_terms(&hits[..1]).unwrap();
+        assert!(
+            terms[0].counts().any(|(t, _)| t == "pace"),
+            "{:?}",
+            terms[0]
+        );
+        // The expanded query brings in a word of the first hits the question did not have.
+        let prf = Ranking::standard().feedback.unwrap();
+        let expanded = engine.expand(&plan, &hits, &prf).unwrap();
+        assert!(expanded.terms.len() > plan.terms.len(), "{expanded:?}");
     }
 }

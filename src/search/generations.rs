@@ -110,6 +110,11 @@ pub fn current_generation(root: &Path) -> Option<String> {
     (name.starts_with("gen-") && !name.contains(['/', '\\'])).then(|| name.to_string())
 }
 
+/// The fingerprint stamped in the current generation, if any.
+pub fn current_stamp(root: &Path) -> Option<String> {
+    fs::read_to_string(root.join(current_generation(root)?).join(STAMP)).ok()
+}
+
 enum Current {
     Open(SearchIndex),
     Damaged,

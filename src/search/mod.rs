@@ -4,31 +4,35 @@
 //! Everything here is synchronous: async callers go through `spawn_blocking`.
 
 pub mod analysis;
+mod doc_terms;
 mod engine;
 pub mod generations;
 mod ranking;
 pub mod semantic;
 
 pub use analysis::{Alternative, Analysis, QueryPlan, QueryTerm};
+pub use doc_terms::DocTerms;
 pub use engine::Engine;
 pub use generations::Opened;
 pub use ranking::{Feedback, Ranking};
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tantivy::collector::TopDocs;
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::query::{
     BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING,
 };
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
     doc, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
 /// Bumped whenever the schema or analysis changes, so old indexes are rebuilt.
-const SCHEMA_VERSION: &str = "cairn-index-v3";
+const SCHEMA_VERSION: &str = "cairn-index-v4";
 
 /// What gets indexed for one document.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +45,8 @@ pub struct IndexDoc {
     pub conditions: Vec<String>,
     /// The server that owns the document (`None`: the shared library).
     pub server: Option<u64>,
+    /// Kept in the index and given back as it is (the article's body, for excerpts).
+    pub stored: Option<String>,
 }
 
 /// Which articles a search may return: the shared library's, one server's own, or both.
@@ -74,6 +80,17 @@ pub struct Hit {
     addr: Option<(Part, tantivy::DocAddress)>,
 }
 
+impl Hit {
+    /// A hit for the document with this id, wherever it is.
+    pub fn by_id(id: &str) -> Hit {
+        Hit {
+            id: id.to_string(),
+            score: 0.0,
+            addr: None,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
     #[error("search index error: {0}")]
@@ -98,6 +115,10 @@ struct Fields {
     body: Field,
     condition: Field,
     server: Field,
+    /// Stored only: the document's analysed terms with their counts (see [`DocTerms`]).
+    terms: Field,
+    /// Stored only: [`IndexDoc::stored`].
+    stored: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -107,16 +128,18 @@ fn schema() -> (Schema, Fields) {
             .set_tokenizer(analysis::ANALYZER)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
-    // Title and body are stored too: pseudo-relevance feedback reads the top hits' text.
-    let stored_text = text.clone().set_stored();
+    // Ids are a fast field too: hits get their ids without reading the document store.
+    // The text itself is not stored: feedback and coverage read the analysed terms instead.
     let fields = Fields {
-        id: b.add_text_field("id", STRING | STORED),
-        title: b.add_text_field("title", stored_text.clone()),
+        id: b.add_text_field("id", STRING | STORED | FAST),
+        title: b.add_text_field("title", text.clone()),
         summary: b.add_text_field("summary", text.clone()),
         tags: b.add_text_field("tags", text.clone()),
-        body: b.add_text_field("body", stored_text),
+        body: b.add_text_field("body", text),
         condition: b.add_text_field("condition", STRING),
         server: b.add_text_field("server", STRING),
+        terms: b.add_text_field("terms", STORED),
+        stored: b.add_text_field("stored", STORED),
     };
     (b.build(), fields)
 }
@@ -125,9 +148,60 @@ fn schema() -> (Schema, Fields) {
 /// process) a frozen view of the live index of servers' own articles. Cloning is cheap.
 #[derive(Clone)]
 pub struct SearchIndex {
-    reader: IndexReader,
+    shared: View,
     fields: Fields,
-    live: Option<Searcher>,
+    live: Option<View>,
+}
+
+/// One frozen searcher and the article id of each of its documents.
+#[derive(Clone)]
+struct View {
+    searcher: Searcher,
+    /// By segment, then document: read once from the `id` fast field.
+    ids: Arc<Vec<Vec<Arc<str>>>>,
+}
+
+impl View {
+    fn new(searcher: Searcher) -> Result<View, SearchError> {
+        let mut ids = Vec::new();
+        for segment in searcher.segment_readers() {
+            let mut by_doc = Vec::new();
+            if let Some(column) = segment.fast_fields().str("id")? {
+                let mut names: Vec<Arc<str>> = Vec::with_capacity(column.num_terms());
+                let mut stream = column
+                    .dictionary()
+                    .stream()
+                    .map_err(tantivy::TantivyError::from)?;
+                while stream.advance() {
+                    names.push(Arc::from(String::from_utf8_lossy(stream.key()).as_ref()));
+                }
+                let none: Arc<str> = Arc::from("");
+                by_doc = (0..segment.max_doc())
+                    .map(|doc| {
+                        column
+                            .term_ords(doc)
+                            .next()
+                            .and_then(|ord| names.get(ord as usize))
+                            .unwrap_or(&none)
+                            .clone()
+                    })
+                    .collect();
+            }
+            ids.push(by_doc);
+        }
+        Ok(View {
+            searcher,
+            ids: Arc::new(ids),
+        })
+    }
+
+    fn id(&self, addr: tantivy::DocAddress) -> Option<&str> {
+        let id = self
+            .ids
+            .get(addr.segment_ord as usize)?
+            .get(addr.doc_id as usize)?;
+        (!id.is_empty()).then_some(&**id)
+    }
 }
 
 /// BM25 statistics over both parts, so that scores from the shared index and the live index
@@ -197,8 +271,10 @@ impl LiveIndex {
             self.writer
                 .delete_term(Term::from_field_text(self.fields.id, id));
         }
+        let mut analyzer = analysis::analyzer();
         for d in put {
-            self.writer.add_document(to_document(self.fields, d))?;
+            self.writer
+                .add_document(to_document(self.fields, d, &mut analyzer))?;
         }
         self.writer.commit()?;
         self.reader.reload()?;
@@ -211,19 +287,25 @@ impl LiveIndex {
     }
 }
 
-fn to_document(fields: Fields, d: &IndexDoc) -> TantivyDocument {
+fn to_document(fields: Fields, d: &IndexDoc, analyzer: &mut TextAnalyzer) -> TantivyDocument {
+    // Analysed once, here: the tokens go to the index as they are.
+    let (terms, [title, summary, tags, body]) = DocTerms::analyse(d, analyzer);
     let mut doc = doc!(
         fields.id => d.id.as_str(),
-        fields.title => d.title.as_str(),
-        fields.summary => d.summary.as_str(),
-        fields.tags => d.tags.as_str(),
-        fields.body => d.body.as_str(),
+        fields.terms => terms.encode(),
     );
+    doc.add_pre_tokenized_text(fields.title, title);
+    doc.add_pre_tokenized_text(fields.summary, summary);
+    doc.add_pre_tokenized_text(fields.tags, tags);
+    doc.add_pre_tokenized_text(fields.body, body);
     for c in &d.conditions {
         doc.add_text(fields.condition, c);
     }
     if let Some(server) = d.server {
         doc.add_text(fields.server, server.to_string());
+    }
+    if let Some(stored) = &d.stored {
+        doc.add_text(fields.stored, stored);
     }
     doc
 }
@@ -260,6 +342,16 @@ impl SearchIndex {
         })
     }
 
+    /// The library fingerprint the current generation in `dir` was built from, if it was built
+    /// by this version of cairn.
+    pub fn built_from(dir: &Path) -> Option<String> {
+        let stamp = generations::current_stamp(dir)?;
+        stamp
+            .strip_prefix(SCHEMA_VERSION)?
+            .strip_prefix(':')
+            .map(str::to_string)
+    }
+
     /// Opens a finished generation read-only (no lock file, no write: it works on a read-only
     /// mount), and checks it: a panic inside tantivy, a schema from another version, or a
     /// file whose checksum does not match is an error, never a crash or wrong results.
@@ -283,8 +375,7 @@ impl SearchIndex {
             }
             let idx = Self::with_reader(index, fields)?;
             // Touch every segment once, so damage past the footer shows now.
-            let searcher = idx.reader.searcher();
-            for segment in searcher.segment_readers() {
+            for segment in idx.shared.searcher.segment_readers() {
                 let _ = segment.num_docs();
             }
             Ok(idx)
@@ -307,11 +398,43 @@ impl SearchIndex {
             .tokenizers()
             .register(analysis::ANALYZER, analysis::analyzer());
         let mut writer = index.writer::<TantivyDocument>(50_000_000)?;
-        for (i, d) in docs.iter().enumerate() {
-            writer.add_document(to_document(fields, d))?;
-            progress(i + 1);
+        // Documents are prepared (their terms analysed) on every core, a batch at a time,
+        // while tantivy's own threads index the previous batch.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut done = 0;
+        for batch in docs.chunks(1024) {
+            let part = batch.len().div_ceil(threads).max(1);
+            let prepared: Vec<Vec<TantivyDocument>> = std::thread::scope(|s| {
+                let handles: Vec<_> = batch
+                    .chunks(part)
+                    .map(|chunk| {
+                        s.spawn(move || {
+                            let mut analyzer = analysis::analyzer();
+                            chunk
+                                .iter()
+                                .map(|d| to_document(fields, d, &mut analyzer))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect()
+            });
+            for doc in prepared.into_iter().flatten() {
+                writer.add_document(doc)?;
+                done += 1;
+                progress(done);
+            }
         }
         writer.commit()?;
+        // One segment: every term look-up and every posting list is then read once, not once
+        // per indexing thread's segment.
+        let segments = index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait()?;
+        }
         writer.wait_merging_threads()?;
         Self::with_reader(index, fields)
     }
@@ -321,33 +444,37 @@ impl SearchIndex {
         index
             .tokenizers()
             .register(analysis::ANALYZER, analysis::analyzer());
-        let reader = index
+        // A generation never changes once built: one searcher serves it for good.
+        let reader: IndexReader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         Ok(SearchIndex {
-            reader,
+            shared: View::new(reader.searcher())?,
             fields,
             live: None,
         })
     }
 
     /// This index with a view of the live index beside it.
-    pub fn with_live(&self, live: Searcher) -> SearchIndex {
-        SearchIndex {
-            live: Some(live),
+    pub fn with_live(&self, live: Searcher) -> Result<SearchIndex, SearchError> {
+        Ok(SearchIndex {
+            live: Some(View::new(live)?),
             ..self.clone()
-        }
+        })
     }
 
-    fn searchers(&self) -> (Searcher, Option<&Searcher>) {
-        (self.reader.searcher(), self.live.as_ref())
+    fn searchers(&self) -> (&Searcher, Option<&Searcher>) {
+        (
+            &self.shared.searcher,
+            self.live.as_ref().map(|l| &l.searcher),
+        )
     }
 
-    fn part(&self, part: Part, shared: &Searcher) -> Searcher {
+    fn part(&self, part: Part) -> &View {
         match (part, &self.live) {
-            (Part::Live, Some(l)) => l.clone(),
-            _ => shared.clone(),
+            (Part::Live, Some(l)) => l,
+            _ => &self.shared,
         }
     }
 
@@ -365,37 +492,28 @@ impl SearchIndex {
             return Ok(Vec::new());
         }
         let (shared, live) = self.searchers();
-        let stats = Combined {
-            shared: &shared,
-            live,
-        };
+        let stats = Combined { shared, live };
         let mut hits = Vec::new();
         let collector = TopDocs::with_limit(limit).order_by_score();
         if scope.shared {
             let query = self.build_query(plan, ranking, condition, None);
             let top = shared.search_with_statistics_provider(&query, &collector, &stats)?;
-            self.collect(&shared, Part::Shared, top, &mut hits)?;
+            self.collect(Part::Shared, top, &mut hits);
         }
         if let (Some(server), Some(live)) = (scope.server, live) {
             let query = self.build_query(plan, ranking, condition, Some(server));
             let top = live.search_with_statistics_provider(&query, &collector, &stats)?;
-            self.collect(live, Part::Live, top, &mut hits)?;
+            self.collect(Part::Live, top, &mut hits);
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score));
         hits.truncate(limit);
         Ok(hits)
     }
 
-    fn collect(
-        &self,
-        searcher: &Searcher,
-        part: Part,
-        top: Vec<(f32, tantivy::DocAddress)>,
-        hits: &mut Vec<Hit>,
-    ) -> Result<(), SearchError> {
+    fn collect(&self, part: Part, top: Vec<(f32, tantivy::DocAddress)>, hits: &mut Vec<Hit>) {
+        let ids = self.part(part);
         for (score, addr) in top {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_str()) {
+            if let Some(id) = ids.id(addr) {
                 hits.push(Hit {
                     id: id.to_string(),
                     score,
@@ -403,7 +521,6 @@ impl SearchIndex {
                 });
             }
         }
-        Ok(())
     }
 
     fn build_query(
@@ -526,36 +643,49 @@ impl SearchIndex {
         terms: impl Iterator<Item = &'a str>,
     ) -> Result<(u64, Vec<u64>), SearchError> {
         let (shared, live) = self.searchers();
-        let stats = Combined {
-            shared: &shared,
-            live,
-        };
+        let stats = Combined { shared, live };
         let dfs = terms
             .map(|t| Ok(stats.doc_freq(&Term::from_field_text(self.fields.body, t))?))
             .collect::<Result<Vec<u64>, SearchError>>()?;
         Ok((stats.total_num_docs()?, dfs))
     }
 
-    /// The stored title and body of each hit, as one text.
-    pub fn stored_text(&self, hits: &[Hit]) -> Result<Vec<String>, SearchError> {
-        let (shared, _) = self.searchers();
+    /// What was stored with a hit's document ([`IndexDoc::stored`]); a hit found by meaning
+    /// alone is looked up by its id in the shared index.
+    pub fn stored(&self, hit: &Hit) -> Result<Option<String>, SearchError> {
+        let (view, addr) = match hit.addr {
+            Some((part, addr)) => (self.part(part), addr),
+            None => {
+                let query = TermQuery::new(
+                    Term::from_field_text(self.fields.id, &hit.id),
+                    IndexRecordOption::Basic,
+                );
+                let collector = TopDocs::with_limit(1).order_by_score();
+                let top = self.shared.searcher.search(&query, &collector)?;
+                let Some((_, addr)) = top.first() else {
+                    return Ok(None);
+                };
+                (&self.shared, *addr)
+            }
+        };
+        let doc: TantivyDocument = view.searcher.doc(addr)?;
+        Ok(doc
+            .get_first(self.fields.stored)
+            .and_then(|v| v.as_str())
+            .map(str::to_string))
+    }
+
+    /// The analysed terms of each hit (none for a hit found by meaning alone).
+    pub fn doc_terms(&self, hits: &[Hit]) -> Result<Vec<DocTerms>, SearchError> {
         let mut out = Vec::with_capacity(hits.len());
         for h in hits {
             let Some((part, addr)) = h.addr else {
-                out.push(String::new());
+                out.push(DocTerms::default());
                 continue;
             };
-            let doc: TantivyDocument = self.part(part, &shared).doc(addr)?;
-            let mut text = String::new();
-            for field in [self.fields.title, self.fields.body] {
-                for v in doc.get_all(field) {
-                    if let Some(s) = v.as_str() {
-                        text.push_str(s);
-                        text.push('\n');
-                    }
-                }
-            }
-            out.push(text);
+            let doc: TantivyDocument = self.part(part).searcher.doc(addr)?;
+            let stored = doc.get_first(self.fields.terms).and_then(|v| v.as_str());
+            out.push(stored.map_or_else(DocTerms::default, |s| DocTerms::decode(s.to_string())));
         }
         Ok(out)
     }

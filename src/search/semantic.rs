@@ -230,47 +230,31 @@ impl Tensors {
     }
 }
 
-/// Reads a safetensors file into named f32 tensors.
+/// Reads a safetensors file (with the `safetensors` crate, which checks the header, the
+/// offsets and the sizes) into named f32 tensors.
 fn read_safetensors(path: &Path) -> Result<HashMap<String, Vec<f32>>, SemanticError> {
     let bytes = std::fs::read(path).map_err(|source| SemanticError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let invalid = |message: String| SemanticError::Invalid {
-        path: path.to_path_buf(),
-        message,
-    };
-    let len = bytes
-        .get(..8)
-        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()) as usize)
-        .ok_or_else(|| invalid("file too short".into()))?;
-    let header: serde_json::Map<String, serde_json::Value> = bytes
-        .get(8..8 + len)
-        .and_then(|h| serde_json::from_slice(h).ok())
-        .ok_or_else(|| invalid("unreadable header".into()))?;
-    let data = &bytes[8 + len..];
-    let mut out = HashMap::new();
-    for (name, info) in header {
-        if name == "__metadata__" || info["dtype"] != "F32" {
-            continue;
-        }
-        let offs = info["data_offsets"]
-            .as_array()
-            .ok_or_else(|| invalid(format!("{name}: no offsets")))?;
-        let (a, b) = (
-            offs.first().and_then(|v| v.as_u64()).unwrap_or(0) as usize,
-            offs.get(1).and_then(|v| v.as_u64()).unwrap_or(0) as usize,
-        );
-        let raw = data
-            .get(a..b)
-            .ok_or_else(|| invalid(format!("{name}: offsets out of range")))?;
-        let floats = raw
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        out.insert(name, floats);
-    }
-    Ok(out)
+    let tensors =
+        safetensors::SafeTensors::deserialize(&bytes).map_err(|e| SemanticError::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    Ok(tensors
+        .tensors()
+        .into_iter()
+        .filter(|(_, view)| view.dtype() == safetensors::Dtype::F32)
+        .map(|(name, view)| {
+            let floats = view
+                .data()
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            (name, floats)
+        })
+        .collect())
 }
 
 impl Encoder {
@@ -665,6 +649,34 @@ mod tests {
             (-2.0, -0.995_322_3),
         ] {
             assert!((erf(x) - want).abs() < 1e-6, "erf({x})");
+        }
+    }
+
+    #[test]
+    fn a_damaged_weights_file_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("vocab.txt"),
+            "[PAD]\n[UNK]\n[CLS]\n[SEP]\nthe\n",
+        )
+        .unwrap();
+        let header = br#"{"embeddings.word_embeddings.weight":{"dtype":"F32","shape":[5,384],"data_offsets":[0,7680]}}"#;
+        for weights in [
+            b"".to_vec(),
+            b"\xff\xff\xff\xff\xff\xff\xff\xff{}".to_vec(),
+            // A header promising more data than the file holds.
+            [
+                &(header.len() as u64).to_le_bytes()[..],
+                &header[..],
+                &[0u8; 16][..],
+            ]
+            .concat(),
+        ] {
+            std::fs::write(dir.path().join("model.safetensors"), &weights).unwrap();
+            match Encoder::load(dir.path()) {
+                Err(SemanticError::Invalid { message, .. }) => assert!(!message.is_empty()),
+                other => panic!("expected an invalid model, got {:?}", other.err()),
+            }
         }
     }
 
