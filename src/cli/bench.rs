@@ -95,6 +95,10 @@ pub fn run(paths: &super::Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
     println!("\n| articles | build (articles/s, MB/s, index MB) | FTS5 build | cairn/FTS5 build time | lexical p50 / p95 / p99 ms | encoder p50 / p99 ms | FTS5 p50 / p95 / p99 ms | cairn/FTS5 p50 | answers/s ({} threads) | add to searchable ms | serving RSS MB, peak (with encoder) |", reports.first().map_or(0, |r| r.0.threads));
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (r, rss, rss_model) in &reports {
+        let memory = format!("{:.0}, peak {:.0}", rss.serving, rss.peak);
+        let with_model = rss_model.map_or(String::new(), |m| {
+            format!(" ({:.0}, peak {:.0})", m.serving, m.peak)
+        });
         println!(
             "| {} | {:.0}, {:.1}, {:.1} | {:.0}/s, {:.1} MB | {:.2} | {:.2} / {:.2} / {:.2} | {} | {:.2} / {:.2} / {:.2} | {:.2} | {:.0} | {:.0} | {}{} |",
             r.articles,
@@ -115,11 +119,8 @@ pub fn run(paths: &super::Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
             r.lexical.p50 / r.fts5.p50,
             r.throughput,
             r.add_to_searchable_ms,
-            format!("{:.0}, peak {:.0}", rss.serving, rss.peak),
-            rss_model.map_or(String::new(), |m| format!(
-                " ({:.0}, peak {:.0})",
-                m.serving, m.peak
-            )),
+            memory,
+            with_model,
         );
     }
     Ok(if ok {

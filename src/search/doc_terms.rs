@@ -109,7 +109,7 @@ impl DocTerms {
     }
 
     /// How many terms the title and body have (stop words included).
-    pub fn len(&self) -> usize {
+    pub fn total(&self) -> usize {
         self.len
     }
 
@@ -165,7 +165,7 @@ mod tests {
         let count = |w: &str| t.counts().find(|(t, _)| *t == w).map(|(_, n)| n);
         assert_eq!(count("pace"), Some(3));
         assert_eq!(count("envelop"), Some(1));
-        assert_eq!(t.len(), 14);
+        assert_eq!(t.total(), 14);
         // "malais" is only in the tags, "energi" is in the body as well as the summary.
         assert!(t.extra().any(|t| t == "malais"));
         assert!(!t.extra().any(|t| t == "energi"));

@@ -197,11 +197,11 @@ impl Engine {
         let total_score: f32 = feedback.iter().map(|h| h.score.max(0.0)).sum();
         let mut model: HashMap<&str, f32> = HashMap::new();
         for (hit, doc) in feedback.iter().zip(&docs) {
-            if doc.len() == 0 || total_score <= 0.0 {
+            if doc.total() == 0 || total_score <= 0.0 {
                 continue;
             }
             let doc_weight = hit.score.max(0.0) / total_score;
-            let len = doc.len() as f32;
+            let len = doc.total() as f32;
             for (t, n) in doc.counts() {
                 if t.len() < 3
                     || t.bytes().all(|b| b.is_ascii_digit())
