@@ -17,6 +17,7 @@ pub use model::{
 };
 pub use parse::{parse_article, parse_with, Parsed};
 
+use rayon::prelude::*;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -278,37 +279,21 @@ pub fn load_dir_with(
     let mut loaded = Loaded::default();
     // Files are read and parsed on every core; results keep the files' order.
     let paths = article_paths(dir)?;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let part = paths.len().div_ceil(threads).max(1);
-    let read: Vec<(PathBuf, Result<Parsed, Problem>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = paths
-            .chunks(part)
-            .map(|chunk| {
-                let root = &root;
-                s.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|path| {
-                            let parsed = read_article(root, path, max_article_bytes).map(|text| {
-                                let mut p = parse_with(path, &text, today, keep.style);
-                                if !keep.text {
-                                    if let Some(a) = p.article.as_mut() {
-                                        a.take_text();
-                                    }
-                                }
-                                p
-                            });
-                            (path.clone(), parsed)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
+    let read: Vec<(PathBuf, Result<Parsed, Problem>)> = paths
+        .par_iter()
+        .map(|path| {
+            let parsed = read_article(&root, path, max_article_bytes).map(|text| {
+                let mut p = parse_with(path, &text, today, keep.style);
+                if !keep.text {
+                    if let Some(a) = p.article.as_mut() {
+                        a.take_text();
+                    }
+                }
+                p
+            });
+            (path.clone(), parsed)
+        })
+        .collect();
     let mut parsed = Vec::new();
     for (path, result) in read {
         match result {

@@ -19,11 +19,6 @@ pub struct DocTerms {
 }
 
 impl DocTerms {
-    /// Analyses a document with the index's own analyser.
-    pub fn of(doc: &IndexDoc, analyzer: &mut TextAnalyzer) -> DocTerms {
-        Self::analyse(doc, analyzer).0
-    }
-
     /// Analyses a document once: its terms, and its title, summary, tags and body as tokens
     /// for the index (so the index does not analyse them again).
     pub fn analyse(
@@ -161,7 +156,7 @@ mod tests {
     #[test]
     fn counts_title_and_body_and_keeps_the_rest_apart() {
         let mut analyzer = super::super::analysis::analyzer();
-        let t = DocTerms::of(&doc(), &mut analyzer);
+        let t = DocTerms::analyse(&doc(), &mut analyzer).0;
         let count = |w: &str| t.counts().find(|(t, _)| *t == w).map(|(_, n)| n);
         assert_eq!(count("pace"), Some(3));
         assert_eq!(count("envelop"), Some(1));
@@ -176,7 +171,7 @@ mod tests {
     #[test]
     fn the_stored_form_reads_back() {
         let mut analyzer = super::super::analysis::analyzer();
-        let t = DocTerms::of(&doc(), &mut analyzer);
+        let t = DocTerms::analyse(&doc(), &mut analyzer).0;
         assert_eq!(DocTerms::decode(t.encode().to_string()), t);
         assert_eq!(t.counts().count(), 12);
     }

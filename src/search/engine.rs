@@ -212,8 +212,6 @@ impl Engine {
                 *model.entry(t).or_default() += doc_weight * n as f32 / len;
             }
         }
-        let by_weight =
-            |a: &(&str, f32), b: &(&str, f32)| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0));
         let mut candidates: Vec<(&str, f32)> = model.into_iter().collect();
         candidates.sort_by(by_weight);
         let top: Vec<(&str, f32)> = if prf.idf {
@@ -267,8 +265,6 @@ impl Engine {
         candidates: &[(&'a str, f32)],
         n: usize,
     ) -> Result<Vec<(&'a str, f32)>, SearchError> {
-        let by_weight =
-            |a: &(&str, f32), b: &(&str, f32)| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0));
         let (docs, _) = self.index.doc_freqs(std::iter::empty())?;
         let ceiling = ((docs as f32 + 1.0) / 1.0).ln().max(0.0);
         let mut scored: Vec<(&str, f32)> = Vec::new();
@@ -295,6 +291,11 @@ impl Engine {
         scored.truncate(n);
         Ok(scored)
     }
+}
+
+/// Heaviest first, ties by term: the order feedback terms are chosen in.
+fn by_weight(a: &(&str, f32), b: &(&str, f32)) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0))
 }
 
 /// An `f32` ordered by `total_cmp`, for the heap of best products.

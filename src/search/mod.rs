@@ -16,6 +16,7 @@ pub use engine::Engine;
 pub use generations::Opened;
 pub use ranking::{Feedback, Ranking};
 
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tantivy::collector::TopDocs;
@@ -400,29 +401,15 @@ impl SearchIndex {
         let mut writer = index.writer::<TantivyDocument>(50_000_000)?;
         // Documents are prepared (their terms analysed) on every core, a batch at a time,
         // while tantivy's own threads index the previous batch.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut done = 0;
         for batch in docs.chunks(1024) {
-            let part = batch.len().div_ceil(threads).max(1);
-            let prepared: Vec<Vec<TantivyDocument>> = std::thread::scope(|s| {
-                let handles: Vec<_> = batch
-                    .chunks(part)
-                    .map(|chunk| {
-                        s.spawn(move || {
-                            let mut analyzer = analysis::analyzer();
-                            chunk
-                                .iter()
-                                .map(|d| to_document(fields, d, &mut analyzer))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect()
-            });
-            for doc in prepared.into_iter().flatten() {
+            let prepared: Vec<TantivyDocument> = batch
+                .par_iter()
+                .map_init(analysis::analyzer, |analyzer, d| {
+                    to_document(fields, d, analyzer)
+                })
+                .collect();
+            for doc in prepared {
                 writer.add_document(doc)?;
                 done += 1;
                 progress(done);

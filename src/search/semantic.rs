@@ -422,21 +422,8 @@ impl Encoder {
 
     /// Embeds many texts on every core.
     pub fn embed_all(&self, texts: &[String]) -> Vec<Vec<f32>> {
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .max(1);
-        let chunk = texts.len().div_ceil(threads).max(1);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = texts
-                .chunks(chunk)
-                .map(|part| s.spawn(move || part.iter().map(|t| self.embed(t)).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        })
+        use rayon::prelude::*;
+        texts.par_iter().map(|t| self.embed(t)).collect()
     }
 }
 
