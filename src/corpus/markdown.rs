@@ -56,8 +56,16 @@ pub fn to_plain(markdown: &str) -> PlainBody {
     out
 }
 
+/// The words of `text` with one space between them.
 fn squeeze(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Every `[^key]` marker in `text`: its byte range and its key (lowercase letters, digits and
@@ -95,7 +103,11 @@ fn take_markers(text: &str) -> (String, Vec<String>) {
     let text = squeeze(&kept);
     // "found this. [^a]" leaves "found this." once squeezed; a marker before a full stop leaves
     // a space before it.
-    let text = text.replace(" .", ".").replace(" ,", ",");
+    let text = if text.contains(" .") || text.contains(" ,") {
+        text.replace(" .", ".").replace(" ,", ",")
+    } else {
+        text
+    };
     (
         text,
         found.into_iter().map(|(_, k)| k.to_string()).collect(),

@@ -1,7 +1,7 @@
 //! One article file to an [`Article`], or to the list of everything wrong with it. Every problem
 //! carries the line it is on, so `cairn check` can print `path:line: message`.
 
-use super::hostile::findings;
+use super::hostile::{findings, is_clean};
 use super::markdown::{markers, to_plain};
 use super::model::{Article, Condition, Evidence, PartialDate, Review, Source, MAX_REVIEW_MONTHS};
 use super::readability::{grade, grade_of, MAX_BODY_GRADE, MAX_SUMMARY_GRADE};
@@ -104,11 +104,14 @@ pub fn parse_with(path: &Path, text: &str, today: NaiveDate, style: bool) -> Par
 
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Control and bidirectional characters, mentions and invites, on the line they are written.
-    let hostile: Vec<(usize, String)> = text
-        .split('\n')
-        .enumerate()
-        .flat_map(|(n, line)| findings(line).into_iter().map(move |m| (n + 1, m)))
-        .collect();
+    let hostile: Vec<(usize, String)> = if is_clean(text) {
+        Vec::new()
+    } else {
+        text.split('\n')
+            .enumerate()
+            .flat_map(|(n, line)| findings(line).into_iter().map(move |m| (n + 1, m)))
+            .collect()
+    };
     parsed
         .problems
         .extend(hostile.iter().map(|(l, m)| problem(*l, m.clone())));
