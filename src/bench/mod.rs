@@ -292,6 +292,12 @@ pub fn rss_mb() -> Option<f64> {
     status_mb("VmRSS:")
 }
 
+/// How much of that is files mapped into memory (Linux: `RssFile`), in MB: the index's pages
+/// and the program's, which the kernel shares with its page cache and can drop and read again.
+pub fn mapped_mb() -> Option<f64> {
+    status_mb("RssFile:")
+}
+
 fn status_mb(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;

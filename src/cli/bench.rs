@@ -92,10 +92,13 @@ pub fn run(paths: &super::Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
         }
         reports.push((report, rss, rss_model));
     }
-    println!("\n| articles | build (articles/s, MB/s, index MB) | FTS5 build | cairn/FTS5 build time | lexical p50 / p95 / p99 ms | encoder p50 / p99 ms | FTS5 p50 / p95 / p99 ms | cairn/FTS5 p50 | answers/s ({} threads) | add to searchable ms | serving RSS MB, peak (with encoder) |", reports.first().map_or(0, |r| r.0.threads));
+    println!("\n| articles | build (articles/s, MB/s, index MB) | FTS5 build | cairn/FTS5 build time | lexical p50 / p95 / p99 ms | encoder p50 / p99 ms | FTS5 p50 / p95 / p99 ms | cairn/FTS5 p50 | answers/s ({} threads) | add to searchable ms | serving RSS MB (of it files mapped from disk), peak (with encoder) |", reports.first().map_or(0, |r| r.0.threads));
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (r, rss, rss_model) in &reports {
-        let memory = format!("{:.0}, peak {:.0}", rss.serving, rss.peak);
+        let memory = format!(
+            "{:.0} (mapped {:.0}), peak {:.0}",
+            rss.serving, rss.mapped, rss.peak
+        );
         let with_model = rss_model.map_or(String::new(), |m| {
             format!(" ({:.0}, peak {:.0})", m.serving, m.peak)
         });
@@ -166,8 +169,8 @@ fn print_report(r: &Report, rss: Rss, rss_model: Option<Rss>) {
         r.add_to_searchable_ms
     );
     println!(
-        "memory     serving process RSS {:.0} MB after answering, peak {:.0} MB (while opening), lexical",
-        rss.serving, rss.peak
+        "memory     serving process RSS {:.0} MB after answering ({:.0} MB of it files mapped from disk: the index's pages and the program), peak {:.0} MB (while opening), lexical",
+        rss.serving, rss.mapped, rss.peak
     );
     if let Some(m) = rss_model {
         println!(
@@ -204,8 +207,12 @@ fn child_rss(
             .find_map(|l| l.strip_prefix(key))
             .and_then(|v| v.trim().parse().ok())
     };
-    match (read("peak_rss_mb="), read("rss_mb=")) {
-        (Some(peak), Some(serving)) => Ok(Rss { peak, serving }),
+    match (read("peak_rss_mb="), read("rss_mb="), read("mapped_mb=")) {
+        (Some(peak), Some(serving), Some(mapped)) => Ok(Rss {
+            peak,
+            serving,
+            mapped,
+        }),
         _ => anyhow::bail!(
             "the serving process reported no memory: {}",
             String::from_utf8_lossy(&out.stderr)
@@ -218,6 +225,8 @@ fn child_rss(
 struct Rss {
     serving: f64,
     peak: f64,
+    /// Of `serving`, files mapped into memory (the index).
+    mapped: f64,
 }
 
 fn serve_rss(paths: &super::Paths, source: &Source, questions: usize) -> anyhow::Result<ExitCode> {
@@ -225,10 +234,13 @@ fn serve_rss(paths: &super::Paths, source: &Source, questions: usize) -> anyhow:
     for q in source.questions(questions) {
         let _ = lib.ask(&q, &crate::AskOptions::default());
     }
-    let (Some(peak), Some(now)) = (bench::peak_rss_mb(), bench::rss_mb()) else {
+    let (Some(peak), Some(now), Some(mapped)) =
+        (bench::peak_rss_mb(), bench::rss_mb(), bench::mapped_mb())
+    else {
         anyhow::bail!("no /proc/self/status here");
     };
     println!("peak_rss_mb={peak:.1}");
     println!("rss_mb={now:.1}");
+    println!("mapped_mb={mapped:.1}");
     Ok(ExitCode::SUCCESS)
 }
