@@ -4,6 +4,7 @@
 //! Everything here is synchronous: async callers go through `spawn_blocking`.
 
 pub mod analysis;
+mod checksum;
 mod doc_terms;
 mod engine;
 pub mod generations;
@@ -362,7 +363,8 @@ impl SearchIndex {
             let mmap = tantivy::directory::MmapDirectory::open(&dir)
                 .map_err(|e| tantivy::TantivyError::SystemError(e.to_string()))?;
             let index = Index::open(Frozen(mmap))?;
-            let damaged = index.validate_checksum()?;
+            // In pieces, not whole through the memory map (see `checksum`).
+            let damaged = checksum::damaged_files(&index, &dir)?;
             if !damaged.is_empty() {
                 return Err(tantivy::TantivyError::SystemError(format!(
                     "{} file(s) fail their checksum",
