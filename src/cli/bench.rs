@@ -169,7 +169,7 @@ fn print_report(r: &Report, rss: Rss, rss_model: Option<Rss>) {
         r.add_to_searchable_ms
     );
     println!(
-        "memory     serving process RSS {:.0} MB after answering ({:.0} MB of it files mapped from disk: the index's pages and the program), peak {:.0} MB (while opening), lexical",
+        "memory     serving process RSS {:.0} MB after answering ({:.0} MB of it files mapped from disk: the index's pages and the program), peak {:.0} MB, lexical",
         rss.serving, rss.mapped, rss.peak
     );
     if let Some(m) = rss_model {
@@ -220,7 +220,7 @@ fn child_rss(
     }
 }
 
-/// A serving process's memory: resident after answering, and the peak (reached while opening).
+/// A serving process's memory: resident after answering, and the peak (opening or answering).
 #[derive(Clone, Copy)]
 struct Rss {
     serving: f64,
