@@ -231,8 +231,11 @@ struct Rss {
 
 fn serve_rss(paths: &super::Paths, source: &Source, questions: usize) -> anyhow::Result<ExitCode> {
     let lib = crate::Library::open(&paths.config())?;
+    let mut times = Vec::with_capacity(questions);
     for q in source.questions(questions) {
+        let start = std::time::Instant::now();
         let _ = lib.ask(&q, &crate::AskOptions::default());
+        times.push(start.elapsed());
     }
     let (Some(peak), Some(now), Some(mapped)) =
         (bench::peak_rss_mb(), bench::rss_mb(), bench::mapped_mb())
@@ -242,5 +245,10 @@ fn serve_rss(paths: &super::Paths, source: &Source, questions: usize) -> anyhow:
     println!("peak_rss_mb={peak:.1}");
     println!("rss_mb={now:.1}");
     println!("mapped_mb={mapped:.1}");
+    // Not the benchmark's figure (no warm-up, memory measured alongside): for profiling runs
+    // on a library already built (`--work`).
+    let answers = bench::Percentiles::of(times);
+    println!("answer_p50_ms={:.3}", answers.p50);
+    println!("answer_p99_ms={:.3}", answers.p99);
     Ok(ExitCode::SUCCESS)
 }

@@ -231,6 +231,9 @@ pub struct QueryPlan {
     /// Every synonym the question used: its term's analysed words and its meanings. An article
     /// that holds one of the meanings covers the term's words ("yakult" by "probiotic").
     pub synonyms_used: Vec<(Vec<String>, Vec<Vec<String>>)>,
+    /// Terms that feedback (RM3) added: not the question's, searched in the fields
+    /// `Feedback::body_only` says. Empty in a question's own plan.
+    pub added: Vec<QueryTerm>,
 }
 
 impl QueryPlan {

@@ -246,7 +246,7 @@ impl Engine {
                 let add = (1.0 - prf.original_weight) * w / mass;
                 match out.terms.iter_mut().find(|t| t.term == term) {
                     Some(t) => t.weight += add,
-                    None => out.terms.push(QueryTerm {
+                    None => out.added.push(QueryTerm {
                         term: term.to_string(),
                         weight: add,
                     }),

@@ -10,6 +10,7 @@ mod engine;
 pub mod generations;
 mod ranking;
 pub mod semantic;
+mod top;
 
 pub use analysis::{Alternative, Analysis, QueryPlan, QueryTerm};
 pub use doc_terms::DocTerms;
@@ -483,7 +484,7 @@ impl SearchIndex {
         let (shared, live) = self.searchers();
         let stats = Combined { shared, live };
         let mut hits = Vec::new();
-        let collector = TopDocs::with_limit(limit).order_by_score();
+        let collector = top::TopScored::with_limit(limit);
         if scope.shared {
             let query = self.build_query(plan, ranking, condition, None);
             let top = shared.search_with_statistics_provider(&query, &collector, &stats)?;
@@ -526,10 +527,14 @@ impl SearchIndex {
             (f.tags, ranking.tags),
             (f.body, ranking.body),
         ];
-        // One term or phrase, in every weighted field, summed.
-        let across_fields = |terms: &[String], weight: f32| -> Box<dyn Query> {
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for &(field, boost) in &weighted {
+        // One term or phrase in each of `fields`, as clauses of the query they go in: the
+        // query is kept flat (one union of term lists), since each level of nesting is another
+        // union every matching document passes through.
+        let in_fields = |terms: &[String],
+                         weight: f32,
+                         fields: &[(Field, f32)],
+                         out: &mut Vec<(Occur, Box<dyn Query>)>| {
+            for &(field, boost) in fields {
                 if boost <= 0.0 {
                     continue;
                 }
@@ -545,16 +550,30 @@ impl SearchIndex {
                         .collect();
                     Box::new(PhraseQuery::new(terms))
                 };
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost * weight))));
+                out.push((Occur::Should, Box::new(BoostQuery::new(q, boost * weight))));
             }
-            Box::new(BooleanQuery::new(clauses))
         };
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for t in &plan.terms {
-            should.push((
-                Occur::Should,
-                across_fields(std::slice::from_ref(&t.term), t.weight),
-            ));
+            in_fields(
+                std::slice::from_ref(&t.term),
+                t.weight,
+                &weighted,
+                &mut should,
+            );
+        }
+        let body_only = [(f.body, ranking.body)];
+        let added_fields: &[(Field, f32)] = match &ranking.feedback {
+            Some(prf) if prf.body_only => &body_only,
+            _ => &weighted,
+        };
+        for t in &plan.added {
+            in_fields(
+                std::slice::from_ref(&t.term),
+                t.weight,
+                added_fields,
+                &mut should,
+            );
         }
         if ranking.proximity > 0.0 {
             // Consecutive question words (in question order) found within a few positions.
@@ -577,9 +596,14 @@ impl SearchIndex {
             }
         }
         for group in &plan.groups {
+            // The best alternative counts, so each is a query of its own.
             let alternatives = group
                 .iter()
-                .map(|alt| across_fields(&alt.terms, alt.weight))
+                .map(|alt| {
+                    let mut clauses = Vec::new();
+                    in_fields(&alt.terms, alt.weight, &weighted, &mut clauses);
+                    Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>
+                })
                 .collect();
             should.push((
                 Occur::Should,

@@ -31,7 +31,9 @@ pub enum SemanticError {
 }
 
 struct Linear {
-    /// `[out, in]`, row-major (PyTorch's layout).
+    /// `[in, out]`, row-major: PyTorch's `[out, in]` transposed once at loading, so that the
+    /// matrix product reads it row by row. Read as PyTorch lays it out, `sgemm` spent three
+    /// times as long gathering it column by column into its panels as multiplying.
     w: Vec<f32>,
     b: Vec<f32>,
     inp: usize,
@@ -42,7 +44,7 @@ impl Linear {
     /// `x` is `[n, inp]`; returns `[n, out]`.
     fn forward(&self, x: &[f32], n: usize) -> Vec<f32> {
         let mut y = vec![0.0f32; n * self.out];
-        // SAFETY: the slices hold n*inp, out*inp and n*out floats, matching the strides.
+        // SAFETY: the slices hold n*inp, inp*out and n*out floats, matching the strides.
         unsafe {
             matrixmultiply::sgemm(
                 n,
@@ -53,8 +55,8 @@ impl Linear {
                 self.inp as isize,
                 1,
                 self.w.as_ptr(),
+                self.out as isize,
                 1,
-                self.inp as isize,
                 0.0,
                 y.as_mut_ptr(),
                 self.out as isize,
@@ -215,8 +217,15 @@ impl Tensors {
     }
 
     fn linear(&mut self, prefix: &str, inp: usize, out: usize) -> Result<Linear, SemanticError> {
+        let w = self.take(&format!("{prefix}.weight"), inp * out)?;
+        let mut transposed = vec![0.0f32; inp * out];
+        for (o, row) in w.chunks_exact(inp).enumerate() {
+            for (i, v) in row.iter().enumerate() {
+                transposed[i * out + o] = *v;
+            }
+        }
         Ok(Linear {
-            w: self.take(&format!("{prefix}.weight"), inp * out)?,
+            w: transposed,
             b: self.take(&format!("{prefix}.bias"), out)?,
             inp,
             out,
