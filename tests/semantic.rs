@@ -27,6 +27,35 @@ fn the_encoder_reproduces_sentence_transformers() {
     assert!((cosine(&a, &c) - 0.2474).abs() < 2e-3, "{}", cosine(&a, &c));
 }
 
+/// One forward pass over several texts gives each the embedding it gets alone: the safety
+/// net's and the search's embeddings of a question are computed together.
+#[test]
+fn a_batch_embeds_each_text_as_it_would_alone() {
+    let Some(dir) = model() else { return };
+    let e = Encoder::load(&dir).expect("the model loads");
+    let texts = [
+        "i cant see a way out of this anymore",
+        "does low dose naltrexone help fibromyalgia pain",
+        "",
+        "pots",
+    ];
+    let batch = e.embed_many(&texts);
+    assert_eq!(batch.len(), texts.len());
+    for (text, together) in texts.iter().zip(&batch) {
+        let alone = e.embed(text);
+        assert_eq!(together.len(), alone.len());
+        let worst = together
+            .iter()
+            .zip(&alone)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-6, "{text:?}: differs by {worst}");
+    }
+    // The texts do not bleed into each other: different texts, different embeddings.
+    assert!(cosine(&batch[0], &batch[1]) < 0.9);
+    assert!(e.embed_many(&[]).is_empty());
+}
+
 #[test]
 fn with_the_model_meaning_matches_without_shared_words() {
     let Some(dir) = model() else { return };

@@ -103,12 +103,9 @@ pub async fn ask(
     }
     let private = private.unwrap_or(settings.private_answers) || lexical.crisis;
     defer(ctx, private).await?;
-    let screening = data.screen(&question).await?;
 
     let condition = condition.map(Condition::from);
-    let (answer, anyway) = data
-        .ask(&question, &screening, condition, guild, &settings)
-        .await?;
+    let (answer, anyway) = data.ask(&question, condition, guild, &settings).await?;
     let session = Session {
         answer,
         anyway,

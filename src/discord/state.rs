@@ -101,19 +101,18 @@ impl Data {
         }
     }
 
-    /// Answers a screened question with every page the session keeps, on the blocking pool;
-    /// for a crisis whose results may be shown on request, also those results.
+    /// Screens a question (the encoder's net may run) and answers it with every page the
+    /// session keeps, on the bounded pool; for a crisis whose results may be shown on request,
+    /// also those results. With the encoder, the net and search share one forward pass.
     pub async fn ask(
         &self,
         question: &str,
-        screening: &Screening,
         condition: Option<Condition>,
         guild: Option<u64>,
         settings: &ServerSettings,
     ) -> Result<(Answer, Option<Answer>), Error> {
         let lib = self.library();
         let question = question.to_string();
-        let screening = screening.clone();
         let opts = AskOptions {
             condition,
             limit: settings.citations * PAGES,
@@ -129,13 +128,15 @@ impl Data {
             focus: settings.focus.clone(),
         };
         self.on_pool(move || {
-            let answer = lib.ask_screened(&question, &screening, &opts)?;
+            let (screening, embedding) = lib.screen_embedded(&question);
+            let embedding = embedding.as_deref();
+            let answer = lib.ask_embedded(&question, &screening, embedding, &opts)?;
             let anyway = if answer.search_withheld && screening.results_on_request() {
                 let opts = AskOptions {
                     crisis_acknowledged: true,
                     ..opts
                 };
-                Some(lib.ask_screened(&question, &screening, &opts)?)
+                Some(lib.ask_embedded(&question, &screening, embedding, &opts)?)
             } else {
                 None
             };

@@ -389,15 +389,35 @@ impl Library {
 
     /// Answers a question: safety checks first, then search, then excerpts for one page.
     pub fn ask(&self, question: &str, opts: &AskOptions) -> Result<Answer, SearchError> {
-        self.ask_screened(question, &self.screen(question), opts)
+        let (screening, embedding) = self.screen_embedded(question);
+        self.ask_embedded(question, &screening, embedding.as_deref(), opts)
     }
 
-    /// [`Library::ask`] with the question already screened (the bot screens first, to choose a
-    /// private reply before it defers).
+    /// [`Library::screen`], and when search embeds questions too, the question's embedding
+    /// from the same forward pass as the safety net's (for [`Library::ask_embedded`]): one
+    /// pass through the encoder per question instead of two.
+    pub fn screen_embedded(&self, question: &str) -> (Screening, Option<Vec<f32>>) {
+        let also = self.engine.embeds_questions().then_some(question);
+        self.safety.screen_along(question, also)
+    }
+
+    /// [`Library::ask`] with the question already screened.
     pub fn ask_screened(
         &self,
         question: &str,
         screening: &Screening,
+        opts: &AskOptions,
+    ) -> Result<Answer, SearchError> {
+        self.ask_embedded(question, screening, None, opts)
+    }
+
+    /// [`Library::ask_screened`] with the question's embedding already computed
+    /// ([`Library::screen_embedded`]); `None` embeds it here if search needs it.
+    pub fn ask_embedded(
+        &self,
+        question: &str,
+        screening: &Screening,
+        embedding: Option<&[f32]>,
         opts: &AskOptions,
     ) -> Result<Answer, SearchError> {
         let today = opts
@@ -437,7 +457,7 @@ impl Library {
         }
 
         let view = self.live.load();
-        let (plan, mut ranked) = self.rank(&view, question, opts, today)?;
+        let (plan, mut ranked) = self.rank(&view, question, embedding, opts, today)?;
         let mut analysis = self.engine.analysis();
         // Never pad with weak matches: when the best article covers too little of the question,
         // the library has nothing on it.
@@ -500,12 +520,14 @@ impl Library {
         &'a self,
         view: &'a LiveView,
         question: &str,
+        embedding: Option<&[f32]>,
         opts: &AskOptions,
         today: NaiveDate,
     ) -> Result<(QueryPlan, Ranked<'a>), SearchError> {
         let engine = view.engine.as_ref().unwrap_or(&self.engine);
-        let (plan, hits) = engine.search(
+        let (plan, hits) = engine.search_embedded(
             question,
+            embedding,
             opts.condition.map(|c| c.key()),
             opts.scope,
             MAX_RESULTS,
@@ -547,7 +569,7 @@ impl Library {
             condition,
             ..AskOptions::default()
         };
-        let (plan, ranked) = self.rank(&view, question, &opts, today)?;
+        let (plan, ranked) = self.rank(&view, question, None, &opts, today)?;
         let mut analysis = self.engine.analysis();
         ranked
             .first()

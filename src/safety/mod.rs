@@ -96,6 +96,23 @@ struct Net {
     examples: Vec<Vec<f32>>,
 }
 
+impl Net {
+    /// The highest similarity of an embedded question to a crisis example.
+    fn closest(&self, q: &[f32]) -> f32 {
+        self.examples
+            .iter()
+            .map(|e| cosine(q, e))
+            .fold(f32::MIN, f32::max)
+    }
+}
+
+/// What the net embeds of a masked question: its words without the blanked-out exception
+/// phrases, or `None` when too few are left to judge.
+fn net_input(masked: &str) -> Option<String> {
+    let words: Vec<&str> = masked.split(' ').filter(|w| *w != "_").collect();
+    (words.len() >= MIN_NET_WORDS).then(|| words.join(" "))
+}
+
 impl Safety {
     /// The rules compiled into the binary.
     pub fn bundled() -> Safety {
@@ -162,32 +179,42 @@ impl Safety {
     /// The encoder net's similarity for the first (plain) masked form of a question.
     fn net_similarity(&self, masked: &str) -> Option<f32> {
         let net = self.net.as_ref()?;
-        let words: Vec<&str> = masked.split(' ').filter(|w| *w != "_").collect();
-        if words.len() < MIN_NET_WORDS {
-            return Some(0.0);
-        }
-        let q = net.encoder.embed(&words.join(" "));
-        Some(
-            net.examples
-                .iter()
-                .map(|e| cosine(&q, e))
-                .fold(f32::MIN, f32::max),
-        )
+        Some(match net_input(masked) {
+            Some(text) => net.closest(&net.encoder.embed(&text)),
+            None => 0.0,
+        })
     }
 
     /// Screens a question. Lexical rules always run; the encoder's net can only add a crisis.
     pub fn screen(&self, question: &str) -> Screening {
+        self.screen_along(question, None).0
+    }
+
+    /// [`Safety::screen`], and with the encoder's net on, the embedding of `also` from the
+    /// same forward pass as the net's (the question itself, for search: one pass instead of
+    /// two). `None` without the net, or without `also`.
+    pub fn screen_along(
+        &self,
+        question: &str,
+        also: Option<&str>,
+    ) -> (Screening, Option<Vec<f32>>) {
         let forms = self.masked_forms(question);
         let mut out = self.screen_forms(&forms);
-        if !out.crisis && !question.trim().is_empty() {
-            if let Some(sim) = self.net_similarity(&forms[0]) {
-                if sim >= self.threshold {
-                    out.crisis = true;
-                    out.crisis_group = Some("semantic".into());
-                }
-            }
+        let Some(net) = self.net.as_ref() else {
+            return (out, None);
+        };
+        let input = net_input(&forms[0]);
+        let texts: Vec<&str> = input.as_deref().into_iter().chain(also).collect();
+        let mut embedded = net.encoder.embed_many(&texts).into_iter();
+        let sim = match input {
+            Some(_) => embedded.next().map_or(0.0, |q| net.closest(&q)),
+            None => 0.0,
+        };
+        if !out.crisis && !question.trim().is_empty() && sim >= self.threshold {
+            out.crisis = true;
+            out.crisis_group = Some("semantic".into());
         }
-        out
+        (out, embedded.next())
     }
 
     /// The rules alone, without the encoder's net: microseconds, cheap enough to run before a

@@ -105,6 +105,25 @@ impl Engine {
         scope: Scope,
         limit: usize,
     ) -> Result<(QueryPlan, Vec<Hit>), SearchError> {
+        self.search_embedded(question, None, condition, scope, limit)
+    }
+
+    /// Whether [`Engine::search`] embeds the question (an encoder is loaded and the ranking
+    /// weighs meaning).
+    pub fn embeds_questions(&self) -> bool {
+        self.semantic.is_some() && self.ranking.semantic > 0.0
+    }
+
+    /// [`Engine::search`] with the question's embedding, when it was already computed
+    /// (with the safety net's, in one pass).
+    pub fn search_embedded(
+        &self,
+        question: &str,
+        embedding: Option<&[f32]>,
+        condition: Option<&str>,
+        scope: Scope,
+        limit: usize,
+    ) -> Result<(QueryPlan, Vec<Hit>), SearchError> {
         let semantic = self
             .semantic
             .as_ref()
@@ -117,7 +136,10 @@ impl Engine {
             // Nothing searchable (only symbols or emoji): no meaning to match either.
             return Ok((plan, lexical));
         }
-        let query = semantic.encoder.embed(question);
+        let query = match embedding {
+            Some(e) => e.to_vec(),
+            None => semantic.encoder.embed(question),
+        };
         let scores = semantic.scores(&query);
         let top = lexical.iter().map(|h| h.score).fold(0.0f32, f32::max);
         let weight = self.ranking.semantic;
@@ -395,6 +417,14 @@ mod tests {
         // The expanded query brings in a word of the first hits the question did not have.
         let prf = Ranking::standard().feedback.unwrap();
         let expanded = engine.expand(&plan, &hits, &prf).unwrap();
-        assert!(expanded.terms.len() > plan.terms.len(), "{expanded:?}");
+        assert!(!expanded.added.is_empty(), "{expanded:?}");
+        let own: Vec<&str> = plan.terms.iter().map(|t| t.term.as_str()).collect();
+        assert!(
+            expanded
+                .added
+                .iter()
+                .all(|t| !own.contains(&t.term.as_str())),
+            "{expanded:?}"
+        );
     }
 }

@@ -328,106 +328,132 @@ impl Encoder {
 
     /// The unit-length embedding of `text` (mean of the last layer over all tokens).
     pub fn embed(&self, text: &str) -> Vec<f32> {
-        let ids = self.tokenize(text);
-        let n = ids.len();
-        let mut x = vec![0.0f32; n * DIM];
-        for (i, &id) in ids.iter().enumerate() {
-            let row = &mut x[i * DIM..(i + 1) * DIM];
-            let w = &self.word[id as usize * DIM..(id as usize + 1) * DIM];
-            let p = &self.pos[i * DIM..(i + 1) * DIM];
-            for j in 0..DIM {
-                row[j] = w[j] + p[j] + self.kind[j];
+        self.embed_many(&[text]).pop().unwrap_or_default()
+    }
+
+    /// The embeddings of several texts in one forward pass, each the one [`Encoder::embed`]
+    /// gives it alone. Their word pieces are stacked, so that each weight matrix is read from
+    /// memory once for all of them (reading the 42 MB of weights is most of a pass's time);
+    /// attention stays within each text.
+    pub fn embed_many(&self, texts: &[&str]) -> Vec<Vec<f32>> {
+        // Each text's rows in the stack: (first row, rows).
+        let mut spans = Vec::with_capacity(texts.len());
+        let mut ids = Vec::new();
+        for text in texts {
+            let own = self.tokenize(text);
+            spans.push((ids.len(), own.len()));
+            ids.extend_from_slice(&own);
+        }
+        let total = ids.len();
+        let mut x = vec![0.0f32; total * DIM];
+        for &(first, len) in &spans {
+            for i in 0..len {
+                let id = ids[first + i] as usize;
+                let row = &mut x[(first + i) * DIM..(first + i + 1) * DIM];
+                let w = &self.word[id * DIM..(id + 1) * DIM];
+                let p = &self.pos[i * DIM..(i + 1) * DIM];
+                for j in 0..DIM {
+                    row[j] = w[j] + p[j] + self.kind[j];
+                }
             }
         }
         self.ln.apply(&mut x);
         let head = DIM / HEADS;
         let scale = 1.0 / (head as f32).sqrt();
         for layer in &self.layers {
-            let q = layer.q.forward(&x, n);
-            let k = layer.k.forward(&x, n);
-            let v = layer.v.forward(&x, n);
-            let mut ctx = vec![0.0f32; n * DIM];
-            let mut scores = vec![0.0f32; n * n];
-            for h in 0..HEADS {
-                let off = h * head;
-                // scores = Q_h K_h^T
-                // SAFETY: strides stay inside the [n, DIM] and [n, n] buffers.
-                unsafe {
-                    matrixmultiply::sgemm(
-                        n,
-                        head,
-                        n,
-                        scale,
-                        q.as_ptr().add(off),
-                        DIM as isize,
-                        1,
-                        k.as_ptr().add(off),
-                        1,
-                        DIM as isize,
-                        0.0,
-                        scores.as_mut_ptr(),
-                        n as isize,
-                        1,
-                    );
-                }
-                for row in scores.chunks_mut(n) {
-                    let max = row.iter().copied().fold(f32::MIN, f32::max);
-                    let mut sum = 0.0;
-                    for s in row.iter_mut() {
-                        *s = (*s - max).exp();
-                        sum += *s;
+            let q = layer.q.forward(&x, total);
+            let k = layer.k.forward(&x, total);
+            let v = layer.v.forward(&x, total);
+            let mut ctx = vec![0.0f32; total * DIM];
+            for &(first, n) in &spans {
+                let mut scores = vec![0.0f32; n * n];
+                for h in 0..HEADS {
+                    let off = first * DIM + h * head;
+                    // scores = Q_h K_h^T, over this text's rows only
+                    // SAFETY: rows first..first+n of the [total, DIM] buffers, columns
+                    // off..off+head of each, and the [n, n] scores.
+                    unsafe {
+                        matrixmultiply::sgemm(
+                            n,
+                            head,
+                            n,
+                            scale,
+                            q.as_ptr().add(off),
+                            DIM as isize,
+                            1,
+                            k.as_ptr().add(off),
+                            1,
+                            DIM as isize,
+                            0.0,
+                            scores.as_mut_ptr(),
+                            n as isize,
+                            1,
+                        );
                     }
-                    for s in row.iter_mut() {
-                        *s /= sum;
+                    for row in scores.chunks_mut(n) {
+                        let max = row.iter().copied().fold(f32::MIN, f32::max);
+                        let mut sum = 0.0;
+                        for s in row.iter_mut() {
+                            *s = (*s - max).exp();
+                            sum += *s;
+                        }
+                        for s in row.iter_mut() {
+                            *s /= sum;
+                        }
                     }
-                }
-                // SAFETY: as above; ctx columns off..off+head of each row.
-                unsafe {
-                    matrixmultiply::sgemm(
-                        n,
-                        n,
-                        head,
-                        1.0,
-                        scores.as_ptr(),
-                        n as isize,
-                        1,
-                        v.as_ptr().add(off),
-                        DIM as isize,
-                        1,
-                        0.0,
-                        ctx.as_mut_ptr().add(off),
-                        DIM as isize,
-                        1,
-                    );
+                    // SAFETY: as above; ctx columns off..off+head of this text's rows.
+                    unsafe {
+                        matrixmultiply::sgemm(
+                            n,
+                            n,
+                            head,
+                            1.0,
+                            scores.as_ptr(),
+                            n as isize,
+                            1,
+                            v.as_ptr().add(off),
+                            DIM as isize,
+                            1,
+                            0.0,
+                            ctx.as_mut_ptr().add(off),
+                            DIM as isize,
+                            1,
+                        );
+                    }
                 }
             }
-            let mut attn = layer.o.forward(&ctx, n);
+            let mut attn = layer.o.forward(&ctx, total);
             for (a, xi) in attn.iter_mut().zip(&x) {
                 *a += xi;
             }
             layer.ln1.apply(&mut attn);
-            let mut up = layer.up.forward(&attn, n);
+            let mut up = layer.up.forward(&attn, total);
             for u in up.iter_mut() {
                 *u = 0.5 * *u * (1.0 + erf(*u / std::f32::consts::SQRT_2));
             }
-            let mut down = layer.down.forward(&up, n);
+            let mut down = layer.down.forward(&up, total);
             for (d, a) in down.iter_mut().zip(&attn) {
                 *d += a;
             }
             layer.ln2.apply(&mut down);
             x = down;
         }
-        let mut out = vec![0.0f32; DIM];
-        for row in x.chunks(DIM) {
-            for (o, v) in out.iter_mut().zip(row) {
-                *o += v;
-            }
-        }
-        let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
-        for o in out.iter_mut() {
-            *o /= norm;
-        }
-        out
+        spans
+            .iter()
+            .map(|&(first, n)| {
+                let mut out = vec![0.0f32; DIM];
+                for row in x[first * DIM..(first + n) * DIM].chunks(DIM) {
+                    for (o, v) in out.iter_mut().zip(row) {
+                        *o += v;
+                    }
+                }
+                let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+                for o in out.iter_mut() {
+                    *o /= norm;
+                }
+                out
+            })
+            .collect()
     }
 
     /// Embeds many texts on every core.
