@@ -203,14 +203,16 @@ impl Safety {
         let Some(net) = self.net.as_ref() else {
             return (out, None);
         };
-        let input = net_input(&forms[0]);
+        // A crisis the rules caught needs no second look, and an empty question has no meaning.
+        let judge = !out.crisis && !question.trim().is_empty();
+        let input = if judge { net_input(&forms[0]) } else { None };
         let texts: Vec<&str> = input.as_deref().into_iter().chain(also).collect();
         let mut embedded = net.encoder.embed_many(&texts).into_iter();
         let sim = match input {
             Some(_) => embedded.next().map_or(0.0, |q| net.closest(&q)),
             None => 0.0,
         };
-        if !out.crisis && !question.trim().is_empty() && sim >= self.threshold {
+        if judge && sim >= self.threshold {
             out.crisis = true;
             out.crisis_group = Some("semantic".into());
         }

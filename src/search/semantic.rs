@@ -336,6 +336,9 @@ impl Encoder {
     /// memory once for all of them (reading the 42 MB of weights is most of a pass's time);
     /// attention stays within each text.
     pub fn embed_many(&self, texts: &[&str]) -> Vec<Vec<f32>> {
+        if texts.is_empty() {
+            return Vec::new();
+        }
         // Each text's rows in the stack: (first row, rows).
         let mut spans = Vec::with_capacity(texts.len());
         let mut ids = Vec::new();
