@@ -124,10 +124,7 @@ impl Engine {
         scope: Scope,
         limit: usize,
     ) -> Result<(QueryPlan, Vec<Hit>), SearchError> {
-        let semantic = self
-            .semantic
-            .as_ref()
-            .filter(|_| self.ranking.semantic > 0.0);
+        let semantic = self.semantic.as_ref().filter(|_| self.embeds_questions());
         let Some(semantic) = semantic else {
             return self.lexical(question, condition, scope, limit);
         };
@@ -136,11 +133,15 @@ impl Engine {
             // Nothing searchable (only symbols or emoji): no meaning to match either.
             return Ok((plan, lexical));
         }
+        let own;
         let query = match embedding {
-            Some(e) => e.to_vec(),
-            None => semantic.encoder.embed(question),
+            Some(e) => e,
+            None => {
+                own = semantic.encoder.embed(question);
+                &own
+            }
         };
-        let scores = semantic.scores(&query);
+        let scores = semantic.scores(query);
         let top = lexical.iter().map(|h| h.score).fold(0.0f32, f32::max);
         let weight = self.ranking.semantic;
         let mut seen: HashSet<String> = HashSet::new();
